@@ -1,0 +1,88 @@
+#pragma once
+// Settings: every configurable value of molvault, read once at start-up from the process
+// environment and an optional .env file (the environment wins), then validated. Immutable after
+// start-up and shared by const& across threads. config/ is the only code that reads the
+// environment.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace molvault::config {
+
+enum class Environment { kDevelopment, kTest, kProduction };
+
+struct Settings {
+    Environment env = Environment::kDevelopment;
+    std::string jwt_secret_key;              // JWT_SECRET_KEY, or its alias SECRET_KEY
+    bool jwt_secret_generated = false;       // true when a development secret was made for us
+    std::filesystem::path data_dir = "var";  // DATA_DIR: SQLite file and dev secret live here
+
+    // Database
+    std::string database_url;            // DATABASE_URL; default sqlite:<data_dir>/molvault.db
+    std::string migration_database_url;  // MIGRATION_DATABASE_URL; default DATABASE_URL
+    std::string db_app_role;             // DB_APP_ROLE: granted DML after migrations (PostgreSQL)
+    int db_pool_size = 20;
+    int db_pool_max_overflow = 10;
+    std::chrono::milliseconds db_pool_timeout{30'000};
+    bool db_pool_pre_ping = true;
+    std::chrono::seconds db_pool_recycle{3600};
+    std::chrono::milliseconds slow_query{100};  // SLOW_QUERY_MS
+    std::chrono::milliseconds sqlite_busy_timeout{5'000};
+
+    // HTTP
+    std::string host = "127.0.0.1";
+    int port = 8000;
+    std::string site_address = "localhost";
+    std::vector<std::string> allowed_origins;
+    int io_threads = 2;
+    int worker_threads = 16;
+    std::size_t worker_queue_limit = 1024;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 8 * 1024;
+    std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in time
+    std::chrono::milliseconds body_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+    std::chrono::milliseconds shutdown_grace{30'000};
+
+    // Cookies
+    bool cookie_secure = false;
+    std::string cookie_samesite = "lax";
+
+    // Redis, logging
+    std::string redis_url;
+    std::string log_level = "INFO";
+};
+
+// The raw name → value pairs settings are read from.
+class Variables {
+public:
+    // The process environment layered over the .env file at dotenv_path (if it exists).
+    [[nodiscard]] static Variables from_process(const std::filesystem::path& dotenv_path);
+    explicit Variables(std::map<std::string, std::string> values) : values_(std::move(values)) {}
+
+    [[nodiscard]] std::optional<std::string> get(const std::string& name) const;
+
+private:
+    std::map<std::string, std::string> values_;
+};
+
+struct LoadResult {
+    Settings settings;
+    std::vector<std::string> problems;  // each names the variable; empty means valid
+};
+
+// Reads and validates every setting. Never throws for bad values: each becomes a problem.
+[[nodiscard]] LoadResult load_settings(const Variables& variables);
+
+// In development, when no JWT secret is configured: reads <data_dir>/dev-jwt-secret, creating
+// it (mode 0600) with a fresh random value the first time. Throws std::runtime_error on I/O
+// failure. Never used in production, where a missing secret is a validation problem.
+void ensure_development_secret(Settings& settings);
+
+[[nodiscard]] const char* environment_name(Environment env);
+
+}  // namespace molvault::config

@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+    std::cout << "molvault\n";
+    return 0;
+}
