@@ -1,6 +1,52 @@
+// molvault: one binary for the HTTP service and its operator commands.
+#include <exception>
 #include <iostream>
 
-int main() {
-    std::cout << "molvault\n";
+#include <CLI/CLI.hpp>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App cli{"molvault: a secure, fast store for molecules"};
+    cli.require_subcommand(1);
+    std::string env_file = ".env";
+    cli.add_option("--env-file", env_file, "Read settings from this .env file")
+        ->capture_default_str();
+
+    bool migrate_on_start = false;
+    auto* serve = cli.add_subcommand("serve", "Serve the HTTP API");
+    serve->add_flag("--migrate", migrate_on_start, "Apply pending migrations before serving");
+
+    auto* check = cli.add_subcommand("check-config", "Validate the settings and exit");
+
+    auto* migrate = cli.add_subcommand("migrate", "Apply, revert or show schema migrations");
+    std::optional<int> target;
+    auto* up = migrate->add_subcommand("up", "Apply pending migrations (the default)");
+    up->add_option("--to", target, "Stop at this version");
+    auto* down = migrate->add_subcommand("down", "Revert migrations");
+    down->add_option("--to", target, "Revert until the schema is at this version")->required();
+    auto* status = migrate->add_subcommand("status", "Show the applied and latest version");
+
+    CLI11_PARSE(cli, argc, argv);
+
+    try {
+        const auto variables = molvault::config::Variables::from_process(env_file);
+        if (serve->parsed()) {
+            return molvault::app::run_serve(variables, migrate_on_start);
+        }
+        if (check->parsed()) {
+            return molvault::app::run_check_config(variables);
+        }
+        if (migrate->parsed()) {
+            using molvault::app::MigrateAction;
+            const auto action = down->parsed()     ? MigrateAction::kDown
+                                : status->parsed() ? MigrateAction::kStatus
+                                                   : MigrateAction::kUp;
+            return molvault::app::run_migrate(variables, action, target);
+        }
+    } catch (const std::exception& error) {
+        std::cerr << "molvault: " << error.what() << '\n';
+        return 1;
+    }
     return 0;
 }

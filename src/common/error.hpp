@@ -20,6 +20,7 @@ enum class ErrorCode {
     kMethodNotAllowed,
     kConflict,  // uniqueness violation
     kPayloadTooLarge,
+    kUnsupportedMediaType,
     kHeadersTooLarge,
     kRateLimited,
     kUnavailable,  // overloaded or a dependency is down; retry later

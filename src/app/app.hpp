@@ -1,0 +1,46 @@
+#pragma once
+// The composition root: builds every long-lived object of a serving molvault process from the
+// validated Settings and wires routes, middleware and background checks. Nothing else in the
+// program constructs services. Not thread-safe itself; the objects it owns document their own
+// thread-safety.
+
+#include <memory>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "db/database.hpp"
+#include "http/router.hpp"
+#include "ops/health_routes.hpp"
+#include "ops/metrics.hpp"
+#include "ratelimit/redis_client.hpp"
+
+namespace molvault::app {
+
+// Pool, timeouts and URL for one database connection string.
+[[nodiscard]] db::DatabaseOptions database_options(
+    const config::Settings& settings, const std::string& url
+);
+
+class App {
+public:
+    // Opens the database (throws db::DatabaseError when unreachable) and builds the routes.
+    explicit App(config::Settings settings);
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+    ~App();
+
+    [[nodiscard]] db::Database& database() { return *database_; }
+
+    // Serves HTTP until SIGTERM/SIGINT, then drains. Returns the process exit code.
+    int serve();
+
+private:
+    const config::Settings settings_;
+    std::unique_ptr<db::Database> database_;
+    std::unique_ptr<ratelimit::RedisClient> redis_;
+    ops::Metrics metrics_;
+    std::vector<ops::ReadinessCheck> readiness_checks_;
+    http::Router router_;
+};
+
+}  // namespace molvault::app

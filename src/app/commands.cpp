@@ -1,0 +1,147 @@
+#include "app/commands.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/app.hpp"
+#include "common/log.hpp"
+#include "config/database_url.hpp"
+#include "db/migrator.hpp"
+
+namespace molvault::app {
+namespace {
+
+constexpr int kExitInvalidConfig = 1;
+constexpr int kExitSchemaOutOfDate = 2;
+
+std::optional<config::Settings> load_or_report(const config::Variables& variables) {
+    auto loaded = config::load_settings(variables);
+    if (!loaded.problems.empty()) {
+        std::cerr << "Configuration problems:\n";
+        for (const auto& problem : loaded.problems) {
+            std::cerr << "  - " << problem << '\n';
+        }
+        return std::nullopt;
+    }
+    log::Level level = log::Level::kInfo;
+    if (log::parse_level(loaded.settings.log_level, level)) {
+        log::init(level);
+    }
+    return std::move(loaded.settings);
+}
+
+void print_steps(const std::vector<db::MigrationStep>& steps, std::string_view verb) {
+    for (const auto& step : steps) {
+        std::cout << fmt::format(
+            "{} {:04}_{} in {:.1f} ms\n",
+            verb,
+            step.version,
+            step.name,
+            static_cast<double>(step.duration.count()) / 1000.0
+        );
+    }
+    if (steps.empty()) {
+        std::cout << "Nothing to do\n";
+    }
+}
+
+// Applies pending migrations through MIGRATION_DATABASE_URL and grants the app role.
+std::vector<db::MigrationStep> migrate_up(const config::Settings& settings, std::optional<int> to) {
+    const auto database =
+        db::Database::open(database_options(settings, settings.migration_database_url));
+    db::Migrator migrator(*database);
+    auto steps = migrator.up(to);
+    if (!settings.db_app_role.empty()) {
+        migrator.grant_app_role(settings.db_app_role);
+    }
+    for (const auto& step : steps) {
+        log::info(
+            "migration_applied",
+            {{"version", step.version},
+             {"name", step.name},
+             {"duration_ms", static_cast<double>(step.duration.count()) / 1000.0}}
+        );
+    }
+    return steps;
+}
+
+}  // namespace
+
+int run_check_config(const config::Variables& variables) {
+    if (!load_or_report(variables)) {
+        return kExitInvalidConfig;
+    }
+    std::cout << "Config valid\n";
+    return 0;
+}
+
+int run_serve(const config::Variables& variables, bool migrate) {
+    auto settings = load_or_report(variables);
+    if (!settings) {
+        std::cerr << "Refusing to start.\n";
+        return kExitInvalidConfig;
+    }
+    config::ensure_development_secret(*settings);
+    if (settings->env != config::Environment::kProduction) {
+        log::warn(
+            "development_mode",
+            {{"env", config::environment_name(settings->env)},
+             {"data_dir", settings->data_dir.string()},
+             {"generated_secret", settings->jwt_secret_generated},
+             {"note", "not for production: set ENV=production and real secrets"}}
+        );
+    }
+    if (migrate) {
+        migrate_up(*settings, std::nullopt);
+    }
+    App app(std::move(*settings));
+    const auto status = db::Migrator(app.database()).status();
+    if (!status.pending.empty()) {
+        log::error(
+            "schema_out_of_date",
+            {{"current_version", status.current_version},
+             {"latest_version", status.latest_version},
+             {"hint", "run `molvault migrate` or start with `serve --migrate`"}}
+        );
+        return kExitSchemaOutOfDate;
+    }
+    return app.serve();
+}
+
+int run_migrate(const config::Variables& variables, MigrateAction action, std::optional<int> to) {
+    const auto settings = load_or_report(variables);
+    if (!settings) {
+        return kExitInvalidConfig;
+    }
+    std::cout << "Database: " << config::redact_database_url(settings->migration_database_url)
+              << '\n';
+    switch (action) {
+        case MigrateAction::kUp:
+            print_steps(migrate_up(*settings, to), "Applied");
+            return 0;
+        case MigrateAction::kDown: {
+            const auto database =
+                db::Database::open(database_options(*settings, settings->migration_database_url));
+            print_steps(db::Migrator(*database).down(to.value_or(0)), "Reverted");
+            return 0;
+        }
+        case MigrateAction::kStatus: {
+            const auto database =
+                db::Database::open(database_options(*settings, settings->migration_database_url));
+            const auto status = db::Migrator(*database).status();
+            std::cout << fmt::format(
+                "Current version: {}\nLatest version: {}\n",
+                status.current_version,
+                status.latest_version
+            );
+            for (const auto& pending : status.pending) {
+                std::cout << fmt::format("Pending: {:04}_{}\n", pending.version, pending.name);
+            }
+            return 0;
+        }
+    }
+    return 0;
+}
+
+}  // namespace molvault::app

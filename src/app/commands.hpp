@@ -1,0 +1,26 @@
+#pragma once
+// The CLI subcommands of the molvault binary, one function each; main.cpp only parses
+// arguments and calls these. Each returns the process exit code and reports problems on
+// stderr (never a secret). Not thread-safe: run from the main thread.
+
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+
+namespace molvault::app {
+
+// Prints "Config valid" or each problem; exit 0 or 1.
+int run_check_config(const config::Variables& variables);
+
+// Serves HTTP. Refuses to start (exit 1) on invalid settings, and (exit 2) when the schema is
+// out of date, unless `migrate` is set, in which case pending migrations are applied first.
+int run_serve(const config::Variables& variables, bool migrate);
+
+enum class MigrateAction { kUp, kDown, kStatus };
+
+// `migrate up [--to N]`, `migrate down --to N`, `migrate status`, run against
+// MIGRATION_DATABASE_URL (default DATABASE_URL). Reports each step and its duration.
+int run_migrate(const config::Variables& variables, MigrateAction action, std::optional<int> to);
+
+}  // namespace molvault::app

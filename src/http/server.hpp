@@ -1,0 +1,55 @@
+#pragma once
+// The HTTP/1.1 server: Boost.Asio I/O threads own the sockets; every request is handed to the
+// WorkerPool and its response written back on the connection's strand, so no blocking call runs
+// on an I/O thread. Keep-alive with an idle timeout; the request head and body each have a
+// deadline (a slow client is cut off); header and body size limits answer 431 and 413; a full
+// worker queue answers 503 with Retry-After. SIGTERM/SIGINT start a graceful drain: stop
+// accepting, close idle connections, finish in-flight requests (with Connection: close), and
+// return from run() when all are done or the grace period has passed.
+//
+// Thread-safety: construct and call listen()/run() from one thread; stop() may be called from
+// any thread. The Router and WorkerPool must outlive the Server.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/router.hpp"
+#include "http/worker_pool.hpp"
+
+namespace molvault::http {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8000;  // 0: pick a free port (see listen())
+    int io_threads = 2;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 8 * 1024;
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds body_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds shutdown_grace{30'000};
+    bool production = false;  // adds HSTS to server-made responses
+};
+
+class Server {
+public:
+    Server(ServerOptions options, const Router& router, WorkerPool& workers);
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    // Binds and listens; returns the bound port. Throws std::system_error on failure.
+    std::uint16_t listen();
+    // Serves until a signal or stop(), then drains. Blocks the calling thread.
+    void run();
+    // Starts the graceful drain, as SIGTERM does.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace molvault::http

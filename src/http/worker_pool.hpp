@@ -1,0 +1,42 @@
+#pragma once
+// A fixed set of threads running submitted tasks, with a bounded queue: try_submit refuses work
+// when the queue is full instead of letting it grow, so overload becomes a fast 503.
+// Thread-safe. stop() (also run by the destructor) finishes queued tasks, then joins.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace molvault::http {
+
+class WorkerPool {
+public:
+    WorkerPool(int threads, std::size_t queue_limit);
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+    ~WorkerPool();
+
+    // False when the queue is full or the pool is stopping; the task was not taken.
+    [[nodiscard]] bool try_submit(std::function<void()> task);
+    void stop();
+
+    [[nodiscard]] std::size_t queued() const;
+    [[nodiscard]] std::size_t busy() const;
+
+private:
+    void run();
+
+    const std::size_t queue_limit_;
+    mutable std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> queue_;
+    std::size_t busy_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace molvault::http

@@ -1,0 +1,142 @@
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "config/database_url.hpp"
+#include "config/settings.hpp"
+
+namespace molvault::config {
+namespace {
+
+constexpr const char* kStrongSecret = "q8Vd0rX3mZ1kP7wN5tB2yL9cH4sJ6fGaE0uRiOxT_-Mz";
+constexpr const char* kStrongDbUrl =
+    "postgresql://molvault:Xk9#pQ2vLm7Rt4Wz8Bn1@db.internal:5432/molvault?sslmode=verify-full";
+
+std::map<std::string, std::string> good_production() {
+    return {
+        {"ENV", "production"},
+        {"JWT_SECRET_KEY", kStrongSecret},
+        {"COOKIE_SECURE", "true"},
+        {"DATABASE_URL", kStrongDbUrl},
+    };
+}
+
+bool mentions(const std::vector<std::string>& problems, std::string_view text) {
+    return std::any_of(problems.begin(), problems.end(), [text](const std::string& p) {
+        return p.find(text) != std::string::npos;
+    });
+}
+
+TEST(Settings, DefaultsMatchTheChecklist) {
+    const auto result = load_settings(Variables({}));
+    ASSERT_TRUE(result.problems.empty());
+    EXPECT_EQ(result.settings.db_pool_size, 20);
+    EXPECT_EQ(result.settings.db_pool_max_overflow, 10);
+    EXPECT_EQ(result.settings.db_pool_recycle, std::chrono::seconds(3600));
+    EXPECT_TRUE(result.settings.db_pool_pre_ping);
+    EXPECT_EQ(result.settings.cookie_samesite, "lax");
+    EXPECT_EQ(result.settings.port, 8000);
+    EXPECT_EQ(result.settings.database_url, "sqlite:var/molvault.db");
+}
+
+TEST(Settings, AcceptsAGoodProductionConfiguration) {
+    const auto result = load_settings(Variables(good_production()));
+    EXPECT_TRUE(result.problems.empty()) << result.problems.front();
+}
+
+struct BadProductionCase {
+    std::string variable;
+    std::optional<std::string> value;  // nullopt: remove the variable
+    std::string expected_problem;
+};
+
+TEST(Settings, RefusesEachBadProductionSetting) {
+    const std::vector<BadProductionCase> cases = {
+        {"JWT_SECRET_KEY", std::nullopt, "JWT_SECRET_KEY is required"},
+        {"JWT_SECRET_KEY", "short-secret", "JWT_SECRET_KEY must be at least 32"},
+        {"JWT_SECRET_KEY", std::string(40, 'a'), "JWT_SECRET_KEY is low-entropy"},
+        {"JWT_SECRET_KEY", "abababababababababababababababababab", "JWT_SECRET_KEY is low-entropy"},
+        {"JWT_SECRET_KEY",
+         "change-me-please-this-is-not-a-real-key",
+         "JWT_SECRET_KEY is low-entropy"},
+        {"COOKIE_SECURE", "false", "COOKIE_SECURE must be true"},
+        {"COOKIE_SECURE", std::nullopt, "COOKIE_SECURE must be true"},
+        {"DATABASE_URL",
+         "postgresql://postgres:postgres@db.internal/app?sslmode=require",
+         "DATABASE_URL uses a known default password"},
+        {"DATABASE_URL",
+         "postgresql://app:Sh0rtPw!@db.internal/app?sslmode=require",
+         "DATABASE_URL password must be at least 16"},
+        {"DATABASE_URL",
+         "postgresql://app:Xk9pQ2vLm7Rt4Wz8Bn1@db.internal/app",
+         "DATABASE_URL must require TLS"},
+        {"DATABASE_URL",
+         "postgresql://app:Xk9pQ2vLm7Rt4Wz8Bn1@db.internal/app?sslmode=prefer",
+         "DATABASE_URL must require TLS"},
+        {"DATABASE_URL", "mysql://x", "DATABASE_URL is invalid"},
+        {"DB_POOL_SIZE", "lots", "DB_POOL_SIZE must be an integer"},
+        {"COOKIE_SAMESITE", "sideways", "COOKIE_SAMESITE must be lax"},
+        {"ALLOWED_ORIGINS", "*", "ALLOWED_ORIGINS must list exact origins"},
+        {"LOG_LEVEL", "chatty", "LOG_LEVEL must be"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.variable + "=" + c.value.value_or("<unset>"));
+        auto values = good_production();
+        if (c.value) {
+            values[c.variable] = *c.value;
+        } else {
+            values.erase(c.variable);
+        }
+        const auto result = load_settings(Variables(values));
+        EXPECT_TRUE(mentions(result.problems, c.expected_problem))
+            << (result.problems.empty() ? "no problem reported" : result.problems.front());
+    }
+}
+
+TEST(Settings, AcceptsSecretKeyAsAnAliasOfJwtSecretKey) {
+    auto values = good_production();
+    values.erase("JWT_SECRET_KEY");
+    values["SECRET_KEY"] = kStrongSecret;
+    const auto result = load_settings(Variables(values));
+    EXPECT_TRUE(result.problems.empty());
+    EXPECT_EQ(result.settings.jwt_secret_key, kStrongSecret);
+}
+
+TEST(Settings, AllowsLoopbackPostgresWithoutTls) {
+    auto values = good_production();
+    values["DATABASE_URL"] = "postgresql://molvault:Xk9pQ2vLm7Rt4Wz8Bn1@127.0.0.1:5432/molvault";
+    EXPECT_TRUE(load_settings(Variables(values)).problems.empty());
+}
+
+TEST(Settings, ParsesAllowedOriginsAsAnExactList) {
+    const auto result = load_settings(
+        Variables({{"ALLOWED_ORIGINS", " https://a.example.com, https://b.example.com/ ,"}})
+    );
+    EXPECT_EQ(
+        result.settings.allowed_origins,
+        (std::vector<std::string>{"https://a.example.com", "https://b.example.com"})
+    );
+}
+
+TEST(DatabaseUrl, ParsesPostgresUrlWithEscapesAndParameters) {
+    const auto url = parse_database_url("postgresql://us%40er:p%3Ass@host:6543/db?sslmode=require");
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->kind, DatabaseKind::kPostgres);
+    EXPECT_EQ(url->user, "us@er");
+    EXPECT_EQ(url->password, "p:ss");
+    EXPECT_EQ(url->host, "host");
+    EXPECT_EQ(url->port, "6543");
+    EXPECT_EQ(url->dbname, "db");
+    EXPECT_EQ(url->params.at("sslmode"), "require");
+}
+
+TEST(DatabaseUrl, RedactsThePassword) {
+    EXPECT_EQ(
+        redact_database_url("postgresql://user:hunter2hunter2@host/db"),
+        "postgresql://user:***@host/db"
+    );
+    EXPECT_EQ(redact_database_url("sqlite:var/molvault.db"), "sqlite:var/molvault.db");
+}
+
+}  // namespace
+}  // namespace molvault::config
