@@ -20,13 +20,18 @@ packages=(
     postgresql redis-server python3-aiosmtpd python3-rdkit wrk curl
 )
 
-is_installed() {
-    [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
-}
+# One dpkg-query for all packages; it fails for packages dpkg has never heard of,
+# which simply do not appear in its output.
+declare -A installed=()
+while read -r package status; do
+    if [[ "$status" == installed ]]; then
+        installed[$package]=1
+    fi
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
 
 missing=()
 for package in "${packages[@]}"; do
-    is_installed "$package" || missing+=("$package")
+    [[ -v "installed[$package]" ]] || missing+=("$package")
 done
 
 if ((${#missing[@]} == 0)); then
