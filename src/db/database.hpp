@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -164,11 +165,17 @@ public:
     ~PooledConnection();
 
     Result execute(const Statement& statement, std::span<const Value> params = {});
+    Result execute(const Statement& statement, std::initializer_list<Value> params) {
+        return execute(statement, std::span<const Value>(params.begin(), params.size()));
+    }
     // Runs several ;-separated statements without parameters (migrations, admin).
     void execute_script(std::string_view sql);
     // Marks the connection broken: it is closed instead of returned.
     void discard() noexcept;
     [[nodiscard]] Backend backend() const;
+    // `name` quoted as an SQL identifier for DDL that cannot take a parameter (GRANT ... TO
+    // role); on PostgreSQL this is PQescapeIdentifier.
+    [[nodiscard]] std::string quote_identifier(std::string_view name);
 
 private:
     ConnectionPool* pool_;
