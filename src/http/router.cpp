@@ -66,8 +66,14 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
     for (const auto segment : split_path(pattern)) {
         route.segments.emplace_back(segment);
     }
+    const auto same_shape = [](const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+            return x == y || (is_parameter(x) && is_parameter(y));
+        });
+    };
     for (const auto& existing : routes_) {
-        if (existing.method == route.method && existing.segments == route.segments) {
+        if (existing.method == route.method && same_shape(existing.segments, route.segments)) {
             throw std::logic_error("duplicate route " + route.method + " " + route.pattern);
         }
     }
@@ -95,7 +101,10 @@ Response Router::run(Request& request, std::size_t index) const {
 
 Response Router::dispatch(Request& request) const {
     const auto path = split_path(request.path);
-    const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    std::string_view method = request.method;
+    if (method == "HEAD") {
+        method = "GET";
+    }
     const Route* best = nullptr;
     int best_score = -1;
     std::set<std::string> allowed;

@@ -52,7 +52,7 @@ TEST(Serve, RefusesAnOutOfDateSchemaUnlessToldToMigrate) {
 }
 
 TEST(Serve, GeneratesAndKeepsADevelopmentSecret) {
-    MolvaultProcess server({{"ENV", "development"}, {"JWT_SECRET_KEY", ""}});
+    MolvaultProcess server(EnvMap{{"ENV", "development"}, {"JWT_SECRET_KEY", ""}});
     const auto secret_file = server.data_dir() / "var" / "dev-jwt-secret";
     ASSERT_TRUE(std::filesystem::exists(secret_file));
     EXPECT_EQ(

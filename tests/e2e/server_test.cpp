@@ -33,7 +33,7 @@ TEST(HttpServer, HealthAnswersOkWithEverySecurityHeader) {
 }
 
 TEST(HttpServer, SendsHstsInProduction) {
-    MolvaultProcess server({
+    MolvaultProcess server(EnvMap{
         {"ENV", "production"},
         {"COOKIE_SECURE", "true"},
         {"JWT_SECRET_KEY", "Zt7qLw2mXv9pRk4sNc8bHy3jFd6gTa1uEo5iWx0zQ_-K"},
@@ -69,7 +69,7 @@ TEST(HttpServer, AnswersNotFoundAndMethodNotAllowedAsProblemJson) {
 }
 
 TEST(HttpServer, RefusesAnOversizedBodyWith413) {
-    MolvaultProcess server({{"HTTP_MAX_BODY_BYTES", "2048"}});
+    MolvaultProcess server(EnvMap{{"HTTP_MAX_BODY_BYTES", "2048"}});
     HttpClient client(server.port());
     const auto response =
         client.request("POST", "/health", std::string(4096, 'x'), {{"Content-Type", "text/plain"}});
@@ -79,7 +79,7 @@ TEST(HttpServer, RefusesAnOversizedBodyWith413) {
 }
 
 TEST(HttpServer, RefusesOversizedHeadersWith431) {
-    MolvaultProcess server({{"HTTP_MAX_HEADER_BYTES", "4096"}});
+    MolvaultProcess server(EnvMap{{"HTTP_MAX_HEADER_BYTES", "4096"}});
     HttpClient client(server.port());
     const auto response = client.get("/health", {{"X-Padding", std::string(8192, 'p')}});
     EXPECT_EQ(response.status, 431);
@@ -112,7 +112,7 @@ TEST(HttpServer, KeepsTheConnectionAliveBetweenRequests) {
 }
 
 TEST(HttpServer, CutsOffASlowLorisClient) {
-    MolvaultProcess server({{"HTTP_HEADER_TIMEOUT_MS", "500"}});
+    MolvaultProcess server(EnvMap{{"HTTP_HEADER_TIMEOUT_MS", "500"}});
     RawConnection connection(server.port());
     connection.send("GET /health HTTP/1.1\r\n");
     const auto start = std::chrono::steady_clock::now();
@@ -127,7 +127,7 @@ TEST(HttpServer, CutsOffASlowLorisClient) {
 }
 
 TEST(HttpServer, ClosesAnIdleKeepAliveConnection) {
-    MolvaultProcess server({{"HTTP_IDLE_TIMEOUT_MS", "400"}});
+    MolvaultProcess server(EnvMap{{"HTTP_IDLE_TIMEOUT_MS", "400"}});
     RawConnection connection(server.port());
     connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_TRUE(connection.closed_within(3s));
@@ -150,7 +150,7 @@ TEST(HttpServer, FinishesAnInFlightRequestOnSigterm) {
 }
 
 TEST(HttpServer, AnswersServiceUnavailableWhenTheWorkerQueueIsFull) {
-    MolvaultProcess server({{"HTTP_WORKERS", "1"}, {"HTTP_WORKER_QUEUE", "1"}});
+    MolvaultProcess server(EnvMap{{"HTTP_WORKERS", "1"}, {"HTTP_WORKER_QUEUE", "1"}});
     std::vector<std::future<HttpResponse>> requests;
     for (int i = 0; i < 4; ++i) {
         requests.push_back(std::async(std::launch::async, [port = server.port()] {
@@ -175,7 +175,8 @@ TEST(HttpServer, AnswersServiceUnavailableWhenTheWorkerQueueIsFull) {
 }
 
 TEST(HttpServer, AllowsListedCorsOriginsWithCredentials) {
-    MolvaultProcess server({{"ALLOWED_ORIGINS", "https://app.example.com,https://b.example.com"}});
+    MolvaultProcess server(EnvMap{
+        {"ALLOWED_ORIGINS", "https://app.example.com,https://b.example.com"}});
     HttpClient client(server.port());
     const auto allowed = client.get("/health", {{"Origin", "https://app.example.com"}});
     EXPECT_EQ(allowed.header("Access-Control-Allow-Origin"), "https://app.example.com");
@@ -203,7 +204,7 @@ TEST(HttpServer, AllowsListedCorsOriginsWithCredentials) {
 }
 
 TEST(HttpServer, RefusesUnlistedCorsOrigins) {
-    MolvaultProcess server({{"ALLOWED_ORIGINS", "https://app.example.com"}});
+    MolvaultProcess server(EnvMap{{"ALLOWED_ORIGINS", "https://app.example.com"}});
     HttpClient client(server.port());
     const auto simple = client.get("/health", {{"Origin", "https://evil.example.com"}});
     EXPECT_EQ(simple.status, 200);
@@ -251,7 +252,7 @@ TEST(HttpServer, ExposesPrometheusMetrics) {
 
 TEST(HttpServer, ReadinessChecksTheDatabaseAndRedis) {
     {
-        MolvaultProcess server({{"REDIS_URL", test_services().redis_url}});
+        MolvaultProcess server(EnvMap{{"REDIS_URL", test_services().redis_url}});
         HttpClient client(server.port());
         const auto ready = client.get("/health/ready");
         EXPECT_EQ(ready.status, 200);
@@ -259,7 +260,7 @@ TEST(HttpServer, ReadinessChecksTheDatabaseAndRedis) {
         EXPECT_EQ(ready.json()["checks"]["redis"], "ok");
     }
     {
-        MolvaultProcess server({{"REDIS_URL", "redis://127.0.0.1:1"}});
+        MolvaultProcess server(EnvMap{{"REDIS_URL", "redis://127.0.0.1:1"}});
         HttpClient client(server.port());
         const auto not_ready = client.get("/health/ready");
         EXPECT_EQ(not_ready.status, 503);
@@ -270,7 +271,7 @@ TEST(HttpServer, ReadinessChecksTheDatabaseAndRedis) {
 
 TEST(HttpServer, NeverLogsSecretsFromRequests) {
     const std::string jwt_secret = "log-leak-probe-jwt-secret-7c1e9a4b2f6d8e03";
-    MolvaultProcess server({{"JWT_SECRET_KEY", jwt_secret}});
+    MolvaultProcess server(EnvMap{{"JWT_SECRET_KEY", jwt_secret}});
     HttpClient client(server.port());
     client.get(
         "/health?access_token=query-token-probe-111",

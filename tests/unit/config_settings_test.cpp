@@ -28,7 +28,7 @@ bool mentions(const std::vector<std::string>& problems, std::string_view text) {
 }
 
 TEST(Settings, DefaultsMatchTheChecklist) {
-    const auto result = load_settings(Variables({}));
+    const auto result = load_settings(Variables(std::map<std::string, std::string>{}));
     ASSERT_TRUE(result.problems.empty());
     EXPECT_EQ(result.settings.db_pool_size, 20);
     EXPECT_EQ(result.settings.db_pool_max_overflow, 10);
@@ -109,9 +109,10 @@ TEST(Settings, AllowsLoopbackPostgresWithoutTls) {
 }
 
 TEST(Settings, ParsesAllowedOriginsAsAnExactList) {
-    const auto result = load_settings(
-        Variables({{"ALLOWED_ORIGINS", " https://a.example.com, https://b.example.com/ ,"}})
-    );
+    const std::map<std::string, std::string> values = {
+        {"ALLOWED_ORIGINS", " https://a.example.com, https://b.example.com/ ,"},
+    };
+    const auto result = load_settings(Variables(values));
     EXPECT_EQ(
         result.settings.allowed_origins,
         (std::vector<std::string>{"https://a.example.com", "https://b.example.com"})
