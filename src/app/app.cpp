@@ -8,7 +8,7 @@
 #include "http/json.hpp"
 #include "http/middleware.hpp"
 #include "http/server.hpp"
-#include "http/worker_pool.hpp"
+#include "common/worker_pool.hpp"
 
 namespace molvault::app {
 namespace {
@@ -70,7 +70,7 @@ App::App(config::Settings settings)
 App::~App() = default;
 
 int App::serve() {
-    http::WorkerPool workers(settings_.worker_threads, settings_.worker_queue_limit);
+    WorkerPool workers(settings_.worker_threads, settings_.worker_queue_limit);
     http::ServerOptions options;
     options.host = settings_.host;
     options.port = static_cast<std::uint16_t>(settings_.port);

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "http/router.hpp"
-#include "http/worker_pool.hpp"
+#include "common/worker_pool.hpp"
 
 namespace molvault::http {
 

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace molvault::http {
+namespace molvault {
 
 class WorkerPool {
 public:
@@ -39,4 +39,4 @@ private:
     std::vector<std::thread> threads_;
 };
 
-}  // namespace molvault::http
+}  // namespace molvault

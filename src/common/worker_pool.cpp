@@ -1,10 +1,10 @@
-#include "http/worker_pool.hpp"
+#include "common/worker_pool.hpp"
 
 #include <exception>
 
 #include "common/log.hpp"
 
-namespace molvault::http {
+namespace molvault {
 
 WorkerPool::WorkerPool(int threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
     threads_.reserve(static_cast<std::size_t>(threads));
@@ -79,4 +79,4 @@ void WorkerPool::run() {
     }
 }
 
-}  // namespace molvault::http
+}  // namespace molvault
