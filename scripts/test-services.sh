@@ -76,7 +76,7 @@ wait_for() {
     local deadline=$((SECONDS + seconds))
     until "$@" >/dev/null 2>&1; do
         if ((SECONDS >= deadline)); then
-            echo "test-services: ${what} did not answer within ${seconds}s" >&2
+            echo "test-services: gave up waiting for ${what} after ${seconds}s" >&2
             return 1
         fi
         sleep 0.2
@@ -217,9 +217,9 @@ stop_redis() {
     if [[ -n "$port" ]] && redis_answers "$port"; then
         redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
     fi
-    if pid_runs "$pid" redis-server; then
+    if pid_runs "$pid" redis-server && ! wait_for 5 "Redis to shut down" pid_gone "$pid"; then
         kill "$pid" 2>/dev/null || true
-        wait_for 10 "Redis shutdown" pid_gone "$pid" || true
+        wait_for 10 "Redis to exit" pid_gone "$pid" || true
     fi
     cp "$root/redis.log" "$dir/logs/" 2>/dev/null || true
     rm -rf "$root"
@@ -270,7 +270,7 @@ stop_smtp() {
     for pid in "${pids[@]}"; do
         pid_runs "$pid" smtp_sink.py || continue
         kill "$pid" 2>/dev/null || true
-        if ! wait_for 10 "SMTP sink shutdown" pid_gone "$pid"; then
+        if ! wait_for 10 "the SMTP sink to exit" pid_gone "$pid"; then
             kill -KILL "$pid" 2>/dev/null || true
         fi
         log "SMTP sink stopped"
