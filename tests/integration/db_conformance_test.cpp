@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <future>
 #include <limits>
 #include <string>
@@ -414,12 +415,109 @@ TEST_P(DbConformance, OldConnectionsAreRecycled) {
     EXPECT_GE(stats.created_total, 2);
 }
 
+TEST_P(DbConformance, SlowStatementsAreLoggedByNameWithoutParameters) {
+    DatabaseOptions options;
+    options.slow_query = 0ms;  // every statement is "slow"
+    const auto db = database_->open(options);
+    const std::string secret_param = "do-not-log-" + random_hex(8);
+
+    testing::internal::CaptureStderr();
+    db->execute({"test_named_statement", "SELECT $1"}, {secret_param});
+    const std::string log = testing::internal::GetCapturedStderr();
+
+    EXPECT_NE(log.find("\"event\":\"slow_query\""), std::string::npos) << log;
+    EXPECT_NE(log.find("\"statement\":\"test_named_statement\""), std::string::npos) << log;
+    EXPECT_NE(log.find("\"duration_ms\""), std::string::npos) << log;
+    EXPECT_EQ(log.find(secret_param), std::string::npos) << log;
+}
+
+TEST_P(DbConformance, FastStatementsAreNotLogged) {
+    testing::internal::CaptureStderr();
+    db_->execute({"test_fast_statement", "SELECT 1"});
+    const std::string log = testing::internal::GetCapturedStderr();
+
+    EXPECT_EQ(log.find("slow_query"), std::string::npos) << log;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllBackends,
     DbConformance,
     testing::Values(Backend::kSqlite, Backend::kPostgres),
     backend_test_name
 );
+
+// What one backend physically does differently is tested here, per backend.
+
+TEST(DbSqlite, CreatesTheParentDirectoryOfTheFile) {
+    const test::TestDatabase scratch(Backend::kSqlite);
+    const auto nested = std::filesystem::path(scratch.name()).parent_path() / "a" / "b" / "m.db";
+    DatabaseOptions options;
+    options.url = "sqlite:" + nested.string();
+
+    const auto db = Database::open(options);
+
+    EXPECT_TRUE(std::filesystem::exists(nested));
+    EXPECT_TRUE(db->ping());
+}
+
+TEST(DbSqlite, WriterWaitingPastTheBusyTimeoutGetsSerializationFailure) {
+    const test::TestDatabase scratch(Backend::kSqlite);
+    DatabaseOptions options;
+    options.sqlite_busy_timeout = 50ms;
+    const auto db = scratch.open(options);
+    const auto holder = db->begin();  // BEGIN IMMEDIATE: holds the write lock
+
+    EXPECT_THROW((void)db->begin(), SerializationFailure);
+}
+
+TEST(DbSqlite, RunsInWalModeWithForeignKeysOn) {
+    const test::TestDatabase scratch(Backend::kSqlite);
+    const auto db = scratch.open();
+
+    EXPECT_EQ(db->execute({"test_journal_mode", "PRAGMA journal_mode"}).one().text(0), "wal");
+    EXPECT_EQ(db->execute({"test_foreign_keys", "PRAGMA foreign_keys"}).one().integer(0), 1);
+    EXPECT_EQ(db->execute({"test_synchronous", "PRAGMA synchronous"}).one().integer(0), 1);
+}
+
+TEST(DbPostgres, ConcurrentUpdateUnderRepeatableReadIsASerializationFailure) {
+    const test::TestDatabase scratch(Backend::kPostgres);
+    const auto db = scratch.open();
+    Migrator(*db).up();
+    const std::string id = uuid_v4();
+    db->execute(kInsertUser, {id, "rr@example.com", "rr@example.com", "free", now_micros()});
+    {
+        auto reader = db->acquire();
+        reader.execute({"test_begin_rr", "BEGIN ISOLATION LEVEL REPEATABLE READ"});
+        reader.execute(kReadAttempts, {id});  // takes the snapshot
+
+        db->execute(kBumpAttempts, {id});  // another session commits a change
+
+        EXPECT_THROW(reader.execute(kBumpAttempts, {id}), SerializationFailure);
+    }  // returned inside an aborted transaction: discarded, not lent again
+    const auto stats = db->pool_stats();
+    EXPECT_EQ(stats.discarded_total, 1);
+    EXPECT_EQ(db->execute(kReadAttempts, {id}).one().integer(0), 1);
+}
+
+TEST(DbPostgres, SessionsRunInUtcAsMolvault) {
+    const test::TestDatabase scratch(Backend::kPostgres);
+    const auto db = scratch.open();
+
+    EXPECT_EQ(db->execute({"test_timezone", "SHOW TimeZone"}).one().text(0), "UTC");
+    EXPECT_EQ(db->execute({"test_application", "SHOW application_name"}).one().text(0), "molvault");
+}
+
+TEST(DbOpen, RejectsAnUnknownUrlScheme) {
+    DatabaseOptions options;
+    options.url = "mysql://root:hunter2@localhost/db";
+
+    try {
+        (void)Database::open(options);
+        FAIL() << "expected DatabaseError";
+    } catch (const DatabaseError& e) {
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    }
+}
 
 }  // namespace
 }  // namespace molvault::db

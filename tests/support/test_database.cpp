@@ -7,6 +7,12 @@
 #include "common/random.hpp"
 #include "support/test_services.hpp"
 
+namespace molvault::db {
+
+void PrintTo(Backend backend, std::ostream* out) { *out << backend_name(backend); }
+
+}  // namespace molvault::db
+
 namespace molvault::test {
 namespace {
 
@@ -80,8 +86,12 @@ std::string TestDatabase::url_as(const std::string& user) const {
 
 std::unique_ptr<db::Database> TestDatabase::open(const db::PoolOptions& pool) const {
     db::DatabaseOptions options;
-    options.url = url_;
     options.pool = pool;
+    return open(std::move(options));
+}
+
+std::unique_ptr<db::Database> TestDatabase::open(db::DatabaseOptions options) const {
+    options.url = url_;
     return db::Database::open(options);
 }
 

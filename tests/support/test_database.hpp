@@ -8,9 +8,15 @@
 
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "db/database.hpp"
+
+namespace molvault::db {
+// Prints "sqlite" / "postgres" in GoogleTest messages and ctest names (found by ADL).
+void PrintTo(Backend backend, std::ostream* out);
+}  // namespace molvault::db
 
 namespace molvault::test {
 
@@ -33,6 +39,8 @@ public:
     // Opens the database with small, test-friendly pool settings unless given others.
     [[nodiscard]] std::unique_ptr<db::Database> open(const db::PoolOptions& pool) const;
     [[nodiscard]] std::unique_ptr<db::Database> open() const;
+    // Opens with `options` (its url is replaced by this database's).
+    [[nodiscard]] std::unique_ptr<db::Database> open(db::DatabaseOptions options) const;
 
 private:
     db::Backend backend_;
