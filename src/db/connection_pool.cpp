@@ -1,6 +1,8 @@
 #include "db/connection_pool.hpp"
 
-#include <vector>
+#include <exception>
+
+#include "common/log.hpp"
 
 namespace molvault::db {
 namespace {
@@ -15,7 +17,14 @@ ConnectionPool::ConnectionPool(
 )
     : options_(options), slow_query_(slow_query), factory_(std::move(factory)) {}
 
-ConnectionPool::~ConnectionPool() = default;
+ConnectionPool::~ConnectionPool() {
+    const std::lock_guard lock(mutex_);
+    if (in_use_ != 0 || opening_ != 0) {
+        // A PooledConnection outlives its Database: it will return into freed memory.
+        log::error("connection_pool_destroyed_while_in_use", {{"in_use", in_use_}});
+        std::terminate();
+    }
+}
 
 bool ConnectionPool::expired(const Connection& connection, Clock::time_point now) const {
     return now - connection.created_at() > options_.recycle;

@@ -8,7 +8,8 @@
 // discarded and replaced, so the pool recovers by itself after a server restart.
 //
 // Thread-safe: one mutex and condition variable; connections are opened, pinged and closed
-// outside the mutex. The pool must outlive every connection it lent.
+// outside the mutex. The pool must outlive every connection it lent (destroying it while one
+// is lent terminates the process rather than let the connection return into freed memory).
 // Errors: acquire() throws PoolTimeout, or the DatabaseError of a failed connection attempt.
 
 #include <chrono>
