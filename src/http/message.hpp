@@ -54,6 +54,16 @@ private:
 
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 
+// Who is calling, set by the authentication middleware when a valid access token came with the
+// request (Bearer header or access_token cookie).
+struct AuthContext {
+    std::string user_id;
+    std::string role;
+    std::string tier;
+    std::string jti;
+    bool via_cookie = false;
+};
+
 struct Request {
     std::string method;  // upper case, e.g. "GET"
     std::string target;  // as received: path and query
@@ -66,6 +76,7 @@ struct Request {
     std::string route;       // the matched route pattern ("" until routed)
     std::map<std::string, std::string> path_params;
     bool keep_alive = true;
+    std::optional<AuthContext> auth;
 
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
         return headers.get(name);

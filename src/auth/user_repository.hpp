@@ -1,0 +1,47 @@
+#pragma once
+// SQL for the users table, one function per statement. Stateless; every function runs on the
+// transaction or connection it is given. Throws db::UniqueViolation on a duplicate email and
+// other db:: errors as they come.
+
+#include <optional>
+#include <string>
+
+#include "auth/user.hpp"
+#include "db/database.hpp"
+
+namespace molvault::auth::user_repository {
+
+void insert(db::Transaction& tx, const User& user);
+[[nodiscard]] std::optional<User> find_by_email(db::Database& db, const std::string& normalized);
+[[nodiscard]] std::optional<User> find_by_email(db::Transaction& tx, const std::string& normalized);
+[[nodiscard]] std::optional<User> find_by_id(db::Database& db, const UserId& id);
+
+// Role, tier and whether the user is active, plus whether `jti` is on the revocation list; one
+// round trip for the authentication of a request. nullopt when the user does not exist.
+struct AccessCheck {
+    std::string role;
+    std::string tier;
+    bool is_active = false;
+    bool jti_revoked = false;
+};
+[[nodiscard]] std::optional<AccessCheck> check_access(
+    db::Database& db, const UserId& id, const std::string& jti
+);
+
+// Counts a failed login. The counter restarts after an expired lock; reaching `threshold` sets
+// locked_until = now + lock. Returns the new count and lock.
+struct FailedLogin {
+    int attempts = 0;
+    std::optional<db::Timestamp> locked_until;
+};
+[[nodiscard]] FailedLogin record_failed_login(
+    db::Database& db, const UserId& id, db::Timestamp now, int threshold, std::chrono::seconds lock
+);
+void record_successful_login(
+    db::Transaction& tx,
+    const UserId& id,
+    const std::optional<std::string>& new_hash,
+    db::Timestamp now
+);
+
+}  // namespace molvault::auth::user_repository
