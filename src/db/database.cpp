@@ -30,9 +30,7 @@ public:
         : backend_(backend), pool_(options.pool, options.slow_query, std::move(factory)) {}
 
     [[nodiscard]] Backend backend() const override { return backend_; }
-    [[nodiscard]] PooledConnection acquire() override {
-        return PooledConnection(pool_, pool_.acquire());
-    }
+    [[nodiscard]] PooledConnection acquire() override { return {pool_, pool_.acquire()}; }
     [[nodiscard]] bool ping() noexcept override {
         try {
             auto connection = acquire();

@@ -156,6 +156,10 @@ int current_version(PooledConnection& connection) {
     return static_cast<int>(connection.execute(kCurrentVersion).one().integer(0));
 }
 
+double milliseconds(std::chrono::microseconds duration) {
+    return std::chrono::duration<double, std::milli>(duration).count();
+}
+
 std::chrono::microseconds since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start
@@ -264,7 +268,7 @@ std::vector<MigrationStep> Migrator::up(std::optional<int> to) {
             "migration_applied",
             {{"version", migration.version},
              {"name", migration.name},
-             {"duration_ms", steps.back().duration.count() / 1000.0}}
+             {"duration_ms", milliseconds(steps.back().duration)}}
         );
     }
     return steps;
@@ -311,7 +315,7 @@ std::vector<MigrationStep> Migrator::down(int to) {
             "migration_reverted",
             {{"version", migration.version},
              {"name", migration.name},
-             {"duration_ms", steps.back().duration.count() / 1000.0}}
+             {"duration_ms", milliseconds(steps.back().duration)}}
         );
     }
     return steps;
