@@ -1,6 +1,7 @@
 #include "ratelimit/client_ip_resolver.hpp"
 
 #include <optional>
+#include <ranges>
 #include <string_view>
 
 namespace molvault::ratelimit {
@@ -50,8 +51,8 @@ std::string ClientIpResolver::client_key(const http::Request& request) const {
     IpAddress client = *peer;
     const auto fields = request.headers.get_all("X-Forwarded-For");
     const auto entries = forwarded_entries(fields);
-    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-        const auto address = IpAddress::parse(*it);
+    for (const auto entry : entries | std::views::reverse) {
+        const auto address = IpAddress::parse(entry);
         if (!address) {
             break;
         }
