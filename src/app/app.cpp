@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
+#include "common/ip_network.hpp"
 #include "common/log.hpp"
+#include "common/worker_pool.hpp"
 #include "http/json.hpp"
 #include "http/middleware.hpp"
 #include "http/server.hpp"
-#include "common/worker_pool.hpp"
+#include "ratelimit/memory_rate_limiter.hpp"
+#include "ratelimit/redis_rate_limiter.hpp"
 
 namespace molvault::app {
 namespace {
@@ -27,7 +31,39 @@ void add_test_routes(http::Router& router) {
     });
 }
 
+ratelimit::RateLimitRule rule(std::string name, const config::RateLimitSpec& spec) {
+    return {std::move(name), spec.limit, spec.window};
+}
+
+std::vector<IpNetwork> trusted_proxies(const config::Settings& settings) {
+    std::vector<IpNetwork> networks;
+    for (const auto& text : settings.trusted_proxies) {
+        const auto network = IpNetwork::parse(text);
+        if (!network) {
+            throw std::invalid_argument("TRUSTED_PROXIES is invalid");  // validated by config/
+        }
+        networks.push_back(*network);
+    }
+    return networks;
+}
+
 }  // namespace
+
+std::vector<ratelimit::RouteRule> route_rate_limits(const config::Settings& settings) {
+    return {
+        {"POST", "/api/v1/auth/login", rule("login", settings.rate_limit_login)},
+        {"POST", "/api/v1/auth/register", rule("register", settings.rate_limit_register)},
+        {"POST", "/api/v1/auth/refresh", rule("refresh", settings.rate_limit_refresh)},
+    };
+}
+
+ratelimit::TierRules tier_rate_limits(const config::Settings& settings) {
+    return {
+        rule("user_free", settings.rate_limit_free),
+        rule("user_pro", settings.rate_limit_pro),
+        rule("user_enterprise", settings.rate_limit_enterprise),
+    };
+}
 
 db::DatabaseOptions database_options(const config::Settings& settings, const std::string& url) {
     db::DatabaseOptions options;
@@ -60,6 +96,29 @@ App::App(config::Settings settings)
     router_.use(http::access_log(metrics_));
     router_.use(http::security_headers(production));
     router_.use(http::cors(settings_.allowed_origins));
+    if (settings_.rate_limit_enabled) {
+        if (redis_) {
+            rate_limiter_ = std::make_unique<ratelimit::RedisRateLimiter>(*redis_, [this] {
+                metrics_.increment("rate_limit_redis_fallback");
+            });
+        } else {
+            rate_limiter_ = std::make_unique<ratelimit::MemoryRateLimiter>();
+        }
+        // The per-user limiter (user_rate_limit with tier_rate_limits) joins here, after the
+        // authentication middleware, once that exists.
+        router_.use(ratelimit::route_rate_limit(
+            *rate_limiter_,
+            route_rate_limits(settings_),
+            ratelimit::ClientIpResolver(trusted_proxies(settings_))
+        ));
+        log::info(
+            "rate_limit_enabled",
+            {{"store", redis_ ? "redis" : "memory"},
+             {"trusted_proxies", settings_.trusted_proxies.size()}}
+        );
+    } else {
+        log::warn("rate_limit_disabled", {});
+    }
     router_.use(http::catch_all());
     ops::add_health_routes(router_, readiness_checks_, metrics_);
     if (settings_.env == config::Environment::kTest) {

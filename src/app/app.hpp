@@ -12,6 +12,8 @@
 #include "http/router.hpp"
 #include "ops/health_routes.hpp"
 #include "ops/metrics.hpp"
+#include "ratelimit/rate_limit_middleware.hpp"
+#include "ratelimit/rate_limiter.hpp"
 #include "ratelimit/redis_client.hpp"
 
 namespace molvault::app {
@@ -20,6 +22,12 @@ namespace molvault::app {
 [[nodiscard]] db::DatabaseOptions database_options(
     const config::Settings& settings, const std::string& url
 );
+
+// The per-IP rules for the named auth endpoints (RATE_LIMIT_LOGIN, _REGISTER, _REFRESH).
+[[nodiscard]] std::vector<ratelimit::RouteRule> route_rate_limits(const config::Settings& settings);
+// The per-user rules by tier (RATE_LIMIT_FREE, _PRO, _ENTERPRISE), for user_rate_limit once the
+// authentication middleware fills Request::auth.
+[[nodiscard]] ratelimit::TierRules tier_rate_limits(const config::Settings& settings);
 
 class App {
 public:
@@ -40,7 +48,8 @@ private:
     std::unique_ptr<ratelimit::RedisClient> redis_;
     ops::Metrics metrics_;
     std::vector<ops::ReadinessCheck> readiness_checks_;
-    http::Router router_;
+    std::unique_ptr<ratelimit::RateLimiter> rate_limiter_;  // null when RATE_LIMIT_ENABLED=false
+    http::Router router_;  // last: its middleware borrows the members above
 };
 
 }  // namespace molvault::app

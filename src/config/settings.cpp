@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/ip_network.hpp"
 #include "common/random.hpp"
 #include "config/database_url.hpp"
 
@@ -369,6 +370,35 @@ LoadResult load_settings(const Variables& variables) {
         level != "debug" && level != "info" && level != "warning" && level != "warn" &&
         level != "error" && level != "critical" && level != "trace") {
         problems.emplace_back("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR");
+    }
+
+    read.boolean("RATE_LIMIT_ENABLED", s.rate_limit_enabled);
+    if (production && !s.rate_limit_enabled) {
+        problems.emplace_back("RATE_LIMIT_ENABLED cannot be false in production");
+    }
+    for (const auto& [name, target] :
+         {std::pair{"RATE_LIMIT_LOGIN", &s.rate_limit_login},
+          std::pair{"RATE_LIMIT_REGISTER", &s.rate_limit_register},
+          std::pair{"RATE_LIMIT_REFRESH", &s.rate_limit_refresh},
+          std::pair{"RATE_LIMIT_FREE", &s.rate_limit_free},
+          std::pair{"RATE_LIMIT_PRO", &s.rate_limit_pro},
+          std::pair{"RATE_LIMIT_ENTERPRISE", &s.rate_limit_enterprise}}) {
+        if (const auto value = variables.get(name)) {
+            if (auto spec = parse_rate_limit_spec(trim(*value))) {
+                *target = *spec;
+            } else {
+                problems.push_back(fmt::format("{} is invalid: {}", name, spec.error()));
+            }
+        }
+    }
+    if (const auto proxies = variables.get("TRUSTED_PROXIES")) {
+        if (const auto networks = parse_ip_network_list(*proxies)) {
+            for (const auto& network : *networks) {
+                s.trusted_proxies.push_back(network.to_string());
+            }
+        } else {
+            problems.push_back(fmt::format("TRUSTED_PROXIES is invalid: {}", networks.error()));
+        }
     }
 
     check_database(s, problems, production);

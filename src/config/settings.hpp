@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "config/rate_limit_spec.hpp"
+
 namespace molvault::config {
 
 enum class Environment { kDevelopment, kTest, kProduction };
@@ -55,6 +57,18 @@ struct Settings {
     // Redis, logging
     std::string redis_url;
     std::string log_level = "INFO";
+
+    // Rate limiting (RATE_LIMIT_*: "N/second|minute|hour|day" or "N/<k>s")
+    bool rate_limit_enabled = true;  // RATE_LIMIT_ENABLED; cannot be false in production
+    RateLimitSpec rate_limit_login{5, std::chrono::minutes(1)};     // per IP
+    RateLimitSpec rate_limit_register{3, std::chrono::hours(1)};    // per IP
+    RateLimitSpec rate_limit_refresh{10, std::chrono::minutes(1)};  // per IP
+    RateLimitSpec rate_limit_free{60, std::chrono::minutes(1)};     // per user, by tier
+    RateLimitSpec rate_limit_pro{600, std::chrono::minutes(1)};
+    RateLimitSpec rate_limit_enterprise{6000, std::chrono::minutes(1)};
+    // TRUSTED_PROXIES: comma-separated IPs and CIDR blocks (validated) whose X-Forwarded-For
+    // is believed; empty means the TCP peer is always the client.
+    std::vector<std::string> trusted_proxies;
 };
 
 // The raw name → value pairs settings are read from.

@@ -54,14 +54,14 @@ private:
 
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 
-// Who is calling, set by the authentication middleware when a valid access token came with the
-// request (Bearer header or access_token cookie).
+// Who sent a request, as established by the authentication middleware. Absent on requests that
+// carry no valid credentials.
 struct AuthContext {
     std::string user_id;
     std::string role;
-    std::string tier;
-    std::string jti;
-    bool via_cookie = false;
+    std::string tier;         // "free", "pro" or "enterprise": selects the per-user rate limit
+    std::string jti;          // the access token's id
+    bool via_cookie = false;  // credentials came from a cookie (CSRF checks apply)
 };
 
 struct Request {
@@ -76,7 +76,7 @@ struct Request {
     std::string route;       // the matched route pattern ("" until routed)
     std::map<std::string, std::string> path_params;
     bool keep_alive = true;
-    std::optional<AuthContext> auth;
+    std::optional<AuthContext> auth;  // set by the authentication middleware
 
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
         return headers.get(name);

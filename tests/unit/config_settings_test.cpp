@@ -78,6 +78,16 @@ TEST(Settings, RefusesEachBadProductionSetting) {
         {"COOKIE_SAMESITE", "sideways", "COOKIE_SAMESITE must be lax"},
         {"ALLOWED_ORIGINS", "*", "ALLOWED_ORIGINS must list exact origins"},
         {"LOG_LEVEL", "chatty", "LOG_LEVEL must be"},
+        {"RATE_LIMIT_ENABLED", "false", "RATE_LIMIT_ENABLED cannot be false in production"},
+        {"RATE_LIMIT_ENABLED", "maybe", "RATE_LIMIT_ENABLED must be true or false"},
+        {"RATE_LIMIT_LOGIN", "5/fortnight", "RATE_LIMIT_LOGIN is invalid"},
+        {"RATE_LIMIT_REGISTER", "0/hour", "RATE_LIMIT_REGISTER is invalid"},
+        {"RATE_LIMIT_REFRESH", "ten/minute", "RATE_LIMIT_REFRESH is invalid"},
+        {"RATE_LIMIT_FREE", "60", "RATE_LIMIT_FREE is invalid"},
+        {"RATE_LIMIT_PRO", "600/0s", "RATE_LIMIT_PRO is invalid"},
+        {"RATE_LIMIT_ENTERPRISE", "", "RATE_LIMIT_ENTERPRISE is invalid"},
+        {"TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", "TRUSTED_PROXIES is invalid"},
+        {"TRUSTED_PROXIES", "10.0.0.0/33", "TRUSTED_PROXIES is invalid"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.variable + "=" + c.value.value_or("<unset>"));
@@ -117,6 +127,46 @@ TEST(Settings, ParsesAllowedOriginsAsAnExactList) {
         result.settings.allowed_origins,
         (std::vector<std::string>{"https://a.example.com", "https://b.example.com"})
     );
+}
+
+TEST(Settings, RateLimitDefaultsMatchTheChecklist) {
+    using namespace std::chrono_literals;
+    const auto result = load_settings(Variables(std::map<std::string, std::string>{}));
+    const auto& s = result.settings;
+    EXPECT_TRUE(s.rate_limit_enabled);
+    EXPECT_EQ(s.rate_limit_login, (RateLimitSpec{5, 60s}));
+    EXPECT_EQ(s.rate_limit_register, (RateLimitSpec{3, 3600s}));
+    EXPECT_EQ(s.rate_limit_refresh, (RateLimitSpec{10, 60s}));
+    EXPECT_EQ(s.rate_limit_free, (RateLimitSpec{60, 60s}));
+    EXPECT_EQ(s.rate_limit_pro, (RateLimitSpec{600, 60s}));
+    EXPECT_EQ(s.rate_limit_enterprise, (RateLimitSpec{6000, 60s}));
+    EXPECT_TRUE(s.trusted_proxies.empty());
+}
+
+TEST(Settings, ReadsRateLimitOverridesAndTrustedProxies) {
+    using namespace std::chrono_literals;
+    const std::map<std::string, std::string> values = {
+        {"RATE_LIMIT_ENABLED", "false"},
+        {"RATE_LIMIT_LOGIN", "3/2s"},
+        {"RATE_LIMIT_REGISTER", "10/day"},
+        {"RATE_LIMIT_PRO", " 1000/hour "},
+        {"TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,fd00::/8"},
+    };
+    const auto result = load_settings(Variables(values));
+    ASSERT_TRUE(result.problems.empty()) << result.problems.front();
+    const auto& s = result.settings;
+    EXPECT_FALSE(s.rate_limit_enabled) << "may be disabled outside production";
+    EXPECT_EQ(s.rate_limit_login, (RateLimitSpec{3, 2s}));
+    EXPECT_EQ(s.rate_limit_register, (RateLimitSpec{10, 86400s}));
+    EXPECT_EQ(s.rate_limit_pro, (RateLimitSpec{1000, 3600s}));
+    EXPECT_EQ(
+        s.trusted_proxies, (std::vector<std::string>{"127.0.0.1/32", "10.0.0.0/8", "fd00::/8"})
+    );
+}
+
+TEST(Settings, KeepsRateLimitingOnInProductionByDefault) {
+    const auto result = load_settings(Variables(good_production()));
+    EXPECT_TRUE(result.settings.rate_limit_enabled);
 }
 
 TEST(DatabaseUrl, ParsesPostgresUrlWithEscapesAndParameters) {
