@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     serve->add_flag("--migrate", migrate_on_start, "Apply pending migrations before serving");
 
     auto* check = cli.add_subcommand("check-config", "Validate the settings and exit");
+    auto* routes = cli.add_subcommand("routes", "Print every HTTP route (METHOD PATTERN), sorted");
 
     auto* migrate = cli.add_subcommand("migrate", "Apply, revert or show schema migrations");
     std::optional<int> target;
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
         }
         if (check->parsed()) {
             return molvault::app::run_check_config(variables);
+        }
+        if (routes->parsed()) {
+            return molvault::app::run_routes(variables);
         }
         if (migrate->parsed()) {
             using molvault::app::MigrateAction;

@@ -38,6 +38,8 @@ public:
     ~App();
 
     [[nodiscard]] db::Database& database() { return *database_; }
+    // The route table, complete once the constructor returns (`molvault routes` prints it).
+    [[nodiscard]] const http::Router& router() const { return router_; }
 
     // Serves HTTP until SIGTERM/SIGINT, then drains. Returns the process exit code.
     int serve();

@@ -1,6 +1,10 @@
 #include "app/commands.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,6 +18,8 @@ namespace {
 
 constexpr int kExitInvalidConfig = 1;
 constexpr int kExitSchemaOutOfDate = 2;
+// Routes under this prefix exist only with ENV=test and are not part of the API.
+constexpr std::string_view kTestRoutePrefix = "/__test/";
 
 std::optional<config::Settings> load_or_report(const config::Variables& variables) {
     auto loaded = config::load_settings(variables);
@@ -107,6 +113,27 @@ int run_serve(const config::Variables& variables, bool migrate) {
         return kExitSchemaOutOfDate;
     }
     return app.serve();
+}
+
+int run_routes(const config::Variables& variables) {
+    auto settings = load_or_report(variables);
+    if (!settings) {
+        return kExitInvalidConfig;
+    }
+    config::ensure_development_secret(*settings);  // the App is built exactly as serve builds it
+    const App app(std::move(*settings));
+    std::vector<std::string> lines;
+    for (const auto& route : app.router().routes()) {
+        if (route.pattern.starts_with(kTestRoutePrefix)) {
+            continue;
+        }
+        lines.push_back(route.method + " " + route.pattern);
+    }
+    std::sort(lines.begin(), lines.end());
+    for (const auto& line : lines) {
+        std::cout << line << '\n';
+    }
+    return 0;
 }
 
 int run_migrate(const config::Variables& variables, MigrateAction action, std::optional<int> to) {

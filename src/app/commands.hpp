@@ -17,6 +17,11 @@ int run_check_config(const config::Variables& variables);
 // out of date, unless `migrate` is set, in which case pending migrations are applied first.
 int run_serve(const config::Variables& variables, bool migrate);
 
+// Prints "METHOD PATTERN" for every route the server would register, one per line, sorted;
+// test-only routes (/__test/...) are left out. Opens the database (as serve does) but neither
+// migrates nor checks the schema, and never listens. Exit 0, or 1 on invalid settings.
+int run_routes(const config::Variables& variables);
+
 enum class MigrateAction { kUp, kDown, kStatus };
 
 // `migrate up [--to N]`, `migrate down --to N`, `migrate status`, run against
