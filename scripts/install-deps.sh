@@ -11,7 +11,9 @@ packages=(
     librdkit-dev rdkit-data libboost-dev libinchi-dev libpq-dev libsqlite3-dev
     libhiredis-dev libjwt-dev libcrypt-dev libsodium-dev nlohmann-json3-dev
     libspdlog-dev libfmt-dev libcli11-dev libcurl4-openssl-dev liboath-dev
-    libqrencode-dev
+    libqrencode-dev libssl-dev
+    # data embedded at build time: the common-password list (/usr/share/john/password.lst)
+    john-data
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # toolchain

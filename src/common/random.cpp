@@ -2,21 +2,15 @@
 
 #include <array>
 #include <cctype>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
 
 #include <sodium.h>
 
+#include "common/sodium.hpp"
+
 namespace molvault {
 namespace {
-
-void ensure_sodium() {
-    static const bool kReady = [] { return sodium_init() >= 0; }();
-    if (!kReady) {
-        throw std::runtime_error("libsodium failed to initialise");
-    }
-}
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
     std::string out(size * 2 + 1, '\0');

@@ -28,6 +28,7 @@ constexpr std::size_t kMinDatabasePasswordLength = 16;
 constexpr double kMinSecretBitsPerChar = 3.0;
 constexpr std::size_t kMinSecretDistinctChars = 10;
 constexpr std::size_t kDevSecretBytes = 48;
+constexpr int kMinProductionBcryptRounds = 12;
 
 constexpr std::array kKnownDefaultPasswords = {
     "postgres",
@@ -199,6 +200,43 @@ void check_secret(const Settings& s, std::vector<std::string>& problems) {
             "JWT_SECRET_KEY is low-entropy or a placeholder: generate one with "
             "`openssl rand -base64 48`"
         );
+    }
+}
+
+// PASSWORD_PEPPER: optional outside production (a development pepper is generated), but when
+// given it must be long enough everywhere. In production it must also look random and must not
+// reuse the JWT secret (one leaked value must not give away both).
+void check_pepper(const Settings& s, std::vector<std::string>& problems, bool production) {
+    const auto& pepper = s.password_pepper;
+    if (pepper.empty()) {
+        if (production) {
+            problems.emplace_back("PASSWORD_PEPPER is required in production");
+        }
+        return;
+    }
+    if (pepper.size() < kMinSecretLength) {
+        problems.push_back(
+            fmt::format("PASSWORD_PEPPER must be at least {} characters", kMinSecretLength)
+        );
+        return;
+    }
+    if (!production) {
+        return;
+    }
+    const std::set<char> distinct(pepper.begin(), pepper.end());
+    const auto lowered = lower(pepper);
+    const bool placeholder = lowered.find("change") != std::string::npos ||
+                             lowered.find("pepper") != std::string::npos ||
+                             lowered.find("example") != std::string::npos;
+    if (distinct.size() < kMinSecretDistinctChars ||
+        shannon_bits_per_char(pepper) < kMinSecretBitsPerChar || placeholder) {
+        problems.emplace_back(
+            "PASSWORD_PEPPER is low-entropy or a placeholder: generate one with "
+            "`openssl rand -base64 48`"
+        );
+    }
+    if (pepper == s.jwt_secret_key) {
+        problems.emplace_back("PASSWORD_PEPPER must differ from JWT_SECRET_KEY");
     }
 }
 
@@ -400,6 +438,51 @@ LoadResult load_settings(const Variables& variables) {
             problems.push_back(fmt::format("TRUSTED_PROXIES is invalid: {}", networks.error()));
         }
     }
+    // Authentication: password hashing, tokens, lockout
+    read.integer("BCRYPT_ROUNDS", s.bcrypt_rounds, 4, 31);
+    if (production && s.bcrypt_rounds < kMinProductionBcryptRounds) {
+        problems.push_back(fmt::format(
+            "BCRYPT_ROUNDS must be at least {} in production", kMinProductionBcryptRounds
+        ));
+    }
+    if (const auto algorithm = variables.get("PASSWORD_HASH_ALGORITHM")) {
+        const auto v = lower(*algorithm);
+        if (v == "bcrypt") {
+            s.password_hash_algorithm = auth::HashAlgorithm::kBcrypt;
+        } else if (v == "argon2id") {
+            s.password_hash_algorithm = auth::HashAlgorithm::kArgon2id;
+        } else {
+            problems.emplace_back("PASSWORD_HASH_ALGORITHM must be bcrypt or argon2id");
+        }
+    }
+    read.text("PASSWORD_PEPPER", s.password_pepper);
+    check_pepper(s, problems, production);
+    auto access_ttl = static_cast<int>(s.access_token_ttl.count());
+    read.integer("ACCESS_TOKEN_TTL_SECONDS", access_ttl, 1, 86'400);
+    s.access_token_ttl = std::chrono::seconds(access_ttl);
+    auto refresh_days = static_cast<int>(s.refresh_token_ttl.count());
+    read.integer("REFRESH_TOKEN_TTL_DAYS", refresh_days, 1, 365);
+    s.refresh_token_ttl = std::chrono::days(refresh_days);
+    auto reuse_grace = static_cast<int>(s.refresh_reuse_grace.count());
+    read.integer("REFRESH_REUSE_GRACE_SECONDS", reuse_grace, 0, 300);
+    s.refresh_reuse_grace = std::chrono::seconds(reuse_grace);
+    read.text("JWT_ISSUER", s.jwt_issuer);
+    read.text("JWT_AUDIENCE", s.jwt_audience);
+    for (const auto& [name, value] :
+         {std::pair{"JWT_ISSUER", s.jwt_issuer}, std::pair{"JWT_AUDIENCE", s.jwt_audience}}) {
+        if (value.empty()) {
+            problems.push_back(fmt::format("{} must not be empty", name));
+        }
+    }
+    s.hash_threads = cores;
+    read.integer("HASH_THREADS", s.hash_threads, 1, 256);
+    read.integer<std::size_t>("HASH_QUEUE_LIMIT", s.hash_queue_limit, 1, 100'000);
+    read.integer("LOCKOUT_THRESHOLD", s.lockout_threshold, 1, 1000);
+    auto lockout_minutes = static_cast<int>(s.lockout_duration.count() / 60);
+    read.integer("LOCKOUT_MINUTES", lockout_minutes, 1, 1440);
+    auto lockout_seconds = lockout_minutes * 60;
+    read.integer("LOCKOUT_SECONDS", lockout_seconds, 1, 86'400);  // for tests; wins
+    s.lockout_duration = std::chrono::seconds(lockout_seconds);
 
     check_database(s, problems, production);
     if (production) {
@@ -415,27 +498,46 @@ LoadResult load_settings(const Variables& variables) {
     return result;
 }
 
+namespace {
+
+// Reads a development secret from `path`, or writes a fresh random one there (mode 0600) when
+// the file is missing or holds too short a value.
+std::string load_or_create_dev_secret(const std::filesystem::path& path) {
+    std::string value;
+    if (std::ifstream in(path); in) {
+        std::getline(in, value);
+    }
+    if (value.size() >= kMinSecretLength) {
+        return value;
+    }
+    const std::string encoded = random_token(kDevSecretBytes);
+    const auto old_mask = ::umask(077);
+    std::ofstream out(path, std::ios::trunc);
+    ::umask(old_mask);
+    out << encoded << '\n';
+    if (!out) {
+        throw std::runtime_error("cannot write " + path.string());
+    }
+    return encoded;
+}
+
+}  // namespace
+
 void ensure_development_secret(Settings& settings) {
-    if (!settings.jwt_secret_key.empty() || settings.env == Environment::kProduction) {
+    if (settings.env == Environment::kProduction) {
         return;
     }
-    std::filesystem::create_directories(settings.data_dir);
-    const auto path = settings.data_dir / "dev-jwt-secret";
-    if (std::ifstream in(path); in) {
-        std::getline(in, settings.jwt_secret_key);
+    if (settings.jwt_secret_key.empty()) {
+        std::filesystem::create_directories(settings.data_dir);
+        settings.jwt_secret_key = load_or_create_dev_secret(settings.data_dir / "dev-jwt-secret");
+        settings.jwt_secret_generated = true;
     }
-    if (settings.jwt_secret_key.size() < kMinSecretLength) {
-        const std::string encoded = random_token(kDevSecretBytes);
-        const auto old_mask = ::umask(077);
-        std::ofstream out(path, std::ios::trunc);
-        ::umask(old_mask);
-        out << encoded << '\n';
-        if (!out) {
-            throw std::runtime_error("cannot write " + path.string());
-        }
-        settings.jwt_secret_key = encoded;
+    if (settings.password_pepper.empty()) {
+        std::filesystem::create_directories(settings.data_dir);
+        settings.password_pepper =
+            load_or_create_dev_secret(settings.data_dir / "dev-password-pepper");
+        settings.password_pepper_generated = true;
     }
-    settings.jwt_secret_generated = true;
 }
 
 }  // namespace molvault::config

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/password_hasher.hpp"
 #include "config/rate_limit_spec.hpp"
 
 namespace molvault::config {
@@ -69,6 +70,20 @@ struct Settings {
     // TRUSTED_PROXIES: comma-separated IPs and CIDR blocks (validated) whose X-Forwarded-For
     // is believed; empty means the TCP peer is always the client.
     std::vector<std::string> trusted_proxies;
+    // Authentication: password hashing, tokens, lockout
+    int bcrypt_rounds = 12;  // BCRYPT_ROUNDS, 4..31; at least 12 in production
+    auth::HashAlgorithm password_hash_algorithm = auth::HashAlgorithm::kBcrypt;  // bcrypt|argon2id
+    std::string password_pepper;             // PASSWORD_PEPPER, >= 32 chars; required in production
+    bool password_pepper_generated = false;  // true when a development pepper was made for us
+    std::chrono::seconds access_token_ttl{900};      // ACCESS_TOKEN_TTL_SECONDS
+    std::chrono::days refresh_token_ttl{30};         // REFRESH_TOKEN_TTL_DAYS
+    std::chrono::seconds refresh_reuse_grace{10};    // REFRESH_REUSE_GRACE_SECONDS
+    std::string jwt_issuer = "molvault";             // JWT_ISSUER
+    std::string jwt_audience = "molvault-api";       // JWT_AUDIENCE
+    int hash_threads = 1;                            // HASH_THREADS; load_settings: one per core
+    std::size_t hash_queue_limit = 64;               // HASH_QUEUE_LIMIT
+    int lockout_threshold = 5;                       // LOCKOUT_THRESHOLD failed logins
+    std::chrono::seconds lockout_duration{15 * 60};  // LOCKOUT_MINUTES, or LOCKOUT_SECONDS (wins)
 };
 
 // The raw name → value pairs settings are read from.
@@ -92,9 +107,11 @@ struct LoadResult {
 // Reads and validates every setting. Never throws for bad values: each becomes a problem.
 [[nodiscard]] LoadResult load_settings(const Variables& variables);
 
-// In development, when no JWT secret is configured: reads <data_dir>/dev-jwt-secret, creating
-// it (mode 0600) with a fresh random value the first time. Throws std::runtime_error on I/O
-// failure. Never used in production, where a missing secret is a validation problem.
+// Outside production, for each of the JWT secret and the password pepper that is not
+// configured: reads <data_dir>/dev-jwt-secret (or <data_dir>/dev-password-pepper), creating it
+// (mode 0600) with a fresh random value the first time, and sets jwt_secret_generated (or
+// password_pepper_generated). Throws std::runtime_error on I/O failure. Does nothing in
+// production, where a missing secret or pepper is a validation problem.
 void ensure_development_secret(Settings& settings);
 
 [[nodiscard]] const char* environment_name(Environment env);

@@ -1,6 +1,9 @@
 #include <algorithm>
+#include <filesystem>
+#include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "config/database_url.hpp"
 #include "config/settings.hpp"
@@ -9,6 +12,7 @@ namespace molvault::config {
 namespace {
 
 constexpr const char* kStrongSecret = "q8Vd0rX3mZ1kP7wN5tB2yL9cH4sJ6fGaE0uRiOxT_-Mz";
+constexpr const char* kStrongPepper = "Hn4wQ7zT1cVb9LkE2xRm6PdJ0sYf3GuA8oWi5NqZ_-Ke";
 constexpr const char* kStrongDbUrl =
     "postgresql://molvault:Xk9#pQ2vLm7Rt4Wz8Bn1@db.internal:5432/molvault?sslmode=verify-full";
 
@@ -16,6 +20,7 @@ std::map<std::string, std::string> good_production() {
     return {
         {"ENV", "production"},
         {"JWT_SECRET_KEY", kStrongSecret},
+        {"PASSWORD_PEPPER", kStrongPepper},
         {"COOKIE_SECURE", "true"},
         {"DATABASE_URL", kStrongDbUrl},
     };
@@ -88,6 +93,28 @@ TEST(Settings, RefusesEachBadProductionSetting) {
         {"RATE_LIMIT_ENTERPRISE", "", "RATE_LIMIT_ENTERPRISE is invalid"},
         {"TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", "TRUSTED_PROXIES is invalid"},
         {"TRUSTED_PROXIES", "10.0.0.0/33", "TRUSTED_PROXIES is invalid"},
+        {"BCRYPT_ROUNDS", "11", "BCRYPT_ROUNDS must be at least 12 in production"},
+        {"BCRYPT_ROUNDS", "4", "BCRYPT_ROUNDS must be at least 12 in production"},
+        {"BCRYPT_ROUNDS", "3", "BCRYPT_ROUNDS must be an integer between 4 and 31"},
+        {"BCRYPT_ROUNDS", "32", "BCRYPT_ROUNDS must be an integer between 4 and 31"},
+        {"PASSWORD_HASH_ALGORITHM", "md5", "PASSWORD_HASH_ALGORITHM must be bcrypt or argon2id"},
+        {"PASSWORD_PEPPER", std::nullopt, "PASSWORD_PEPPER is required in production"},
+        {"PASSWORD_PEPPER", "short-pepper", "PASSWORD_PEPPER must be at least 32"},
+        {"PASSWORD_PEPPER", std::string(40, 'p'), "PASSWORD_PEPPER is low-entropy"},
+        {"PASSWORD_PEPPER",
+         "change-me-please-this-is-not-a-real-one",
+         "PASSWORD_PEPPER is low-entropy"},
+        {"PASSWORD_PEPPER", kStrongSecret, "PASSWORD_PEPPER must differ from JWT_SECRET_KEY"},
+        {"ACCESS_TOKEN_TTL_SECONDS", "0", "ACCESS_TOKEN_TTL_SECONDS must be an integer"},
+        {"REFRESH_TOKEN_TTL_DAYS", "a month", "REFRESH_TOKEN_TTL_DAYS must be an integer"},
+        {"REFRESH_REUSE_GRACE_SECONDS", "-1", "REFRESH_REUSE_GRACE_SECONDS must be an integer"},
+        {"JWT_ISSUER", "", "JWT_ISSUER must not be empty"},
+        {"JWT_AUDIENCE", "", "JWT_AUDIENCE must not be empty"},
+        {"HASH_THREADS", "0", "HASH_THREADS must be an integer"},
+        {"HASH_QUEUE_LIMIT", "0", "HASH_QUEUE_LIMIT must be an integer"},
+        {"LOCKOUT_THRESHOLD", "0", "LOCKOUT_THRESHOLD must be an integer"},
+        {"LOCKOUT_MINUTES", "forever", "LOCKOUT_MINUTES must be an integer"},
+        {"LOCKOUT_SECONDS", "0", "LOCKOUT_SECONDS must be an integer"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.variable + "=" + c.value.value_or("<unset>"));
@@ -101,6 +128,108 @@ TEST(Settings, RefusesEachBadProductionSetting) {
         EXPECT_TRUE(mentions(result.problems, c.expected_problem))
             << (result.problems.empty() ? "no problem reported" : result.problems.front());
     }
+}
+
+TEST(Settings, AuthenticationDefaultsMatchTheChecklist) {
+    const auto result = load_settings(Variables(std::map<std::string, std::string>{}));
+    ASSERT_TRUE(result.problems.empty());
+    const auto& s = result.settings;
+    EXPECT_EQ(s.bcrypt_rounds, 12);
+    EXPECT_EQ(s.password_hash_algorithm, auth::HashAlgorithm::kBcrypt);
+    EXPECT_TRUE(s.password_pepper.empty()) << "generated later, outside production";
+    EXPECT_EQ(s.access_token_ttl, std::chrono::seconds(900));
+    EXPECT_EQ(s.refresh_token_ttl, std::chrono::days(30));
+    EXPECT_EQ(s.refresh_reuse_grace, std::chrono::seconds(10));
+    EXPECT_EQ(s.jwt_issuer, "molvault");
+    EXPECT_EQ(s.jwt_audience, "molvault-api");
+    EXPECT_GE(s.hash_threads, 1);
+    EXPECT_EQ(s.hash_queue_limit, 64U);
+    EXPECT_EQ(s.lockout_threshold, 5);
+    EXPECT_EQ(s.lockout_duration, std::chrono::minutes(15));
+}
+
+TEST(Settings, ReadsEveryAuthenticationVariable) {
+    const std::map<std::string, std::string> values = {
+        {"BCRYPT_ROUNDS", "4"},
+        {"PASSWORD_HASH_ALGORITHM", "Argon2id"},
+        {"PASSWORD_PEPPER", kStrongPepper},
+        {"ACCESS_TOKEN_TTL_SECONDS", "60"},
+        {"REFRESH_TOKEN_TTL_DAYS", "7"},
+        {"REFRESH_REUSE_GRACE_SECONDS", "0"},
+        {"JWT_ISSUER", "issuer-x"},
+        {"JWT_AUDIENCE", "audience-y"},
+        {"HASH_THREADS", "3"},
+        {"HASH_QUEUE_LIMIT", "9"},
+        {"LOCKOUT_THRESHOLD", "2"},
+        {"LOCKOUT_MINUTES", "20"},
+    };
+    const auto result = load_settings(Variables(values));
+    ASSERT_TRUE(result.problems.empty()) << result.problems.front();
+    const auto& s = result.settings;
+    EXPECT_EQ(s.bcrypt_rounds, 4) << "low costs are allowed outside production, for tests";
+    EXPECT_EQ(s.password_hash_algorithm, auth::HashAlgorithm::kArgon2id);
+    EXPECT_EQ(s.password_pepper, kStrongPepper);
+    EXPECT_EQ(s.access_token_ttl, std::chrono::seconds(60));
+    EXPECT_EQ(s.refresh_token_ttl, std::chrono::days(7));
+    EXPECT_EQ(s.refresh_reuse_grace, std::chrono::seconds(0));
+    EXPECT_EQ(s.jwt_issuer, "issuer-x");
+    EXPECT_EQ(s.jwt_audience, "audience-y");
+    EXPECT_EQ(s.hash_threads, 3);
+    EXPECT_EQ(s.hash_queue_limit, 9U);
+    EXPECT_EQ(s.lockout_threshold, 2);
+    EXPECT_EQ(s.lockout_duration, std::chrono::minutes(20));
+}
+
+TEST(Settings, LetsLockoutSecondsOverrideLockoutMinutes) {
+    const std::map<std::string, std::string> values = {
+        {"LOCKOUT_MINUTES", "20"},
+        {"LOCKOUT_SECONDS", "3"},
+    };
+    const auto result = load_settings(Variables(values));
+    ASSERT_TRUE(result.problems.empty());
+    EXPECT_EQ(result.settings.lockout_duration, std::chrono::seconds(3));
+}
+
+TEST(Settings, RefusesAShortPepperOutsideProductionToo) {
+    const std::map<std::string, std::string> values = {{"PASSWORD_PEPPER", "short"}};
+    EXPECT_TRUE(
+        mentions(load_settings(Variables(values)).problems, "PASSWORD_PEPPER must be at least 32")
+    );
+}
+
+TEST(Settings, GeneratesAndKeepsADevelopmentPepper) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("molvault-settings-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const std::map<std::string, std::string> values = {
+        {"DATA_DIR", dir.string()},
+        {"JWT_SECRET_KEY", kStrongSecret},
+    };
+    auto first = load_settings(Variables(values)).settings;
+    ensure_development_secret(first);
+    EXPECT_TRUE(first.password_pepper_generated);
+    EXPECT_FALSE(first.jwt_secret_generated) << "a configured JWT secret is kept";
+    EXPECT_EQ(first.jwt_secret_key, kStrongSecret);
+    EXPECT_GE(first.password_pepper.size(), 32U);
+    const auto file = dir / "dev-password-pepper";
+    ASSERT_TRUE(std::filesystem::exists(file));
+    EXPECT_EQ(
+        std::filesystem::status(file).permissions() &
+            (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+        std::filesystem::perms::none
+    );
+
+    auto second = load_settings(Variables(values)).settings;
+    ensure_development_secret(second);
+    EXPECT_EQ(second.password_pepper, first.password_pepper) << "kept across restarts";
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Settings, NeverGeneratesAPepperInProduction) {
+    auto settings = load_settings(Variables(good_production())).settings;
+    settings.password_pepper.clear();
+    ensure_development_secret(settings);
+    EXPECT_TRUE(settings.password_pepper.empty());
 }
 
 TEST(Settings, AcceptsSecretKeyAsAnAliasOfJwtSecretKey) {

@@ -1,0 +1,176 @@
+#include "auth/password_policy.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "auth/common_passwords.hpp"
+
+// How the rules read a password:
+// - It must be valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). Invalid
+//   UTF-8 is reported alone: the other rules cannot be judged on bytes that are not text.
+// - Lengths count Unicode code points, so "é" or "😀" is one character however many bytes.
+// - Upper-case, lower-case and digit mean the ASCII classes A-Z, a-z and 0-9: without ICU we have
+//   no trustworthy Unicode case tables, and ASCII is what every keyboard can type.
+// - A special character is any code point that is not an ASCII letter or digit, not whitespace
+//   and not a control character: punctuation, symbols, and every non-ASCII letter ("ß", "é",
+//   "中") or emoji. Spaces are allowed (passphrases) but do not count as special, so a trailing
+//   space cannot satisfy the rule invisibly.
+// - Control characters (C0, DEL, C1) are refused: they cannot be typed into a form, and a NUL
+//   would cut the password short in C libraries.
+// - The common-password and email comparisons are ASCII-case-insensitive and exact (the list
+//   is ASCII).
+
+namespace molvault::auth {
+namespace {
+
+constexpr std::size_t kMinLength = 8;
+constexpr std::size_t kMaxLength = 128;
+constexpr std::string_view kCommentPrefix = "#!comment";
+
+// Decodes strict UTF-8 (RFC 3629) into code points; std::nullopt when it is not valid.
+std::optional<std::u32string> decode_utf8(std::string_view text) {
+    std::u32string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t length = 0;
+        char32_t code = 0;
+        char32_t min = 0;
+        if (lead < 0x80U) {
+            out.push_back(lead);
+            ++i;
+            continue;
+        }
+        if ((lead & 0xE0U) == 0xC0U) {
+            length = 2;
+            code = lead & 0x1FU;
+            min = 0x80;
+        } else if ((lead & 0xF0U) == 0xE0U) {
+            length = 3;
+            code = lead & 0x0FU;
+            min = 0x800;
+        } else if ((lead & 0xF8U) == 0xF0U) {
+            length = 4;
+            code = lead & 0x07U;
+            min = 0x10000;
+        } else {
+            return std::nullopt;  // a continuation byte or 0xF8..0xFF where a character starts
+        }
+        if (text.size() - i < length) {
+            return std::nullopt;
+        }
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0U) != 0x80U) {
+                return std::nullopt;
+            }
+            code = (code << 6U) | (next & 0x3FU);
+        }
+        const bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+        if (code < min || code > 0x10FFFF || surrogate) {
+            return std::nullopt;
+        }
+        out.push_back(code);
+        i += length;
+    }
+    return out;
+}
+
+bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+// Unicode White_Space, less the controls (tab, newline...) which are refused separately.
+bool is_space(char32_t c) {
+    return c == 0x20 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+bool is_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char32_t c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
+bool is_special(char32_t c) {
+    return !is_upper(c) && !is_lower(c) && !is_digit(c) && !is_space(c) && !is_control(c);
+}
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+}
+
+std::unordered_set<std::string> parse_common_passwords(std::string_view list) {
+    std::unordered_set<std::string> words;
+    while (!list.empty()) {
+        const auto newline = list.find('\n');
+        const auto line = list.substr(0, newline);
+        list = newline == std::string_view::npos ? std::string_view{} : list.substr(newline + 1);
+        if (!line.empty() && !line.starts_with(kCommentPrefix)) {
+            words.insert(ascii_lower(line));
+        }
+    }
+    return words;
+}
+
+}  // namespace
+
+PasswordPolicy::PasswordPolicy() : common_(parse_common_passwords(embedded_common_passwords())) {}
+
+PasswordPolicy::PasswordPolicy(std::unordered_set<std::string> common)
+    : common_(std::move(common)) {}
+
+std::vector<std::string> PasswordPolicy::check(std::string_view password, std::string_view email)
+    const {
+    const auto code_points = decode_utf8(password);
+    if (!code_points) {
+        return {"Password must be valid UTF-8 text"};
+    }
+    const auto has = [&code_points](bool (*predicate)(char32_t)) {
+        return std::any_of(code_points->begin(), code_points->end(), predicate);
+    };
+
+    std::vector<std::string> problems;
+    if (code_points->size() < kMinLength) {
+        problems.push_back(fmt::format("Password must be at least {} characters", kMinLength));
+    }
+    if (code_points->size() > kMaxLength) {
+        problems.push_back(fmt::format("Password must be at most {} characters", kMaxLength));
+    }
+    if (!has(is_upper)) {
+        problems.emplace_back("Password must contain an upper-case letter (A-Z)");
+    }
+    if (!has(is_lower)) {
+        problems.emplace_back("Password must contain a lower-case letter (a-z)");
+    }
+    if (!has(is_digit)) {
+        problems.emplace_back("Password must contain a digit");
+    }
+    if (!has(is_special)) {
+        problems.emplace_back(
+            "Password must contain a special character (anything but a letter, digit or space)"
+        );
+    }
+    if (has(is_control)) {
+        problems.emplace_back("Password must not contain control characters");
+    }
+
+    const std::string lowered = ascii_lower(password);
+    if (common_.contains(lowered)) {
+        problems.emplace_back("Password is too common");
+    }
+    if (!email.empty()) {
+        const std::string lowered_email = ascii_lower(email);
+        const auto at = lowered_email.rfind('@');
+        const bool is_local_part = at != std::string::npos && at > 0 &&
+                                   std::string_view(lowered_email).substr(0, at) == lowered;
+        if (lowered == lowered_email || is_local_part) {
+            problems.emplace_back("Password must not be your email address");
+        }
+    }
+    return problems;
+}
+
+}  // namespace molvault::auth
