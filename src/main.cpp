@@ -28,6 +28,13 @@ int main(int argc, char** argv) {
     down->add_option("--to", target, "Revert until the schema is at this version")->required();
     auto* status = migrate->add_subcommand("status", "Show the applied and latest version");
 
+    std::string email;
+    auto* create_admin = cli.add_subcommand("create-admin", "Create an admin (password on stdin)");
+    create_admin->add_option("--email", email, "The admin's email address")->required();
+    auto* revoke = cli.add_subcommand("revoke-sessions", "Revoke every session of a user");
+    revoke->add_option("--email", email, "The user's email address")->required();
+    auto* cleanup = cli.add_subcommand("cleanup", "Delete expired and revoked tokens");
+
     CLI11_PARSE(cli, argc, argv);
 
     try {
@@ -40,6 +47,15 @@ int main(int argc, char** argv) {
         }
         if (routes->parsed()) {
             return molvault::app::run_routes(variables);
+        }
+        if (create_admin->parsed()) {
+            return molvault::app::run_create_admin(variables, email);
+        }
+        if (revoke->parsed()) {
+            return molvault::app::run_revoke_sessions(variables, email);
+        }
+        if (cleanup->parsed()) {
+            return molvault::app::run_cleanup(variables);
         }
         if (migrate->parsed()) {
             using molvault::app::MigrateAction;

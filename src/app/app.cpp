@@ -1,10 +1,12 @@
 #include "app/app.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
+#include "auth/auth_routes.hpp"
 #include "common/ip_network.hpp"
 #include "common/log.hpp"
 #include "common/worker_pool.hpp"
@@ -18,6 +20,7 @@ namespace molvault::app {
 namespace {
 
 constexpr std::chrono::milliseconds kRedisTimeout{500};
+constexpr std::chrono::hours kCleanupPeriod{24};
 constexpr int kMaxTestSleepMs = 10'000;
 
 // ENV=test only: a handler that takes as long as asked, so end-to-end tests can hold a request
@@ -78,9 +81,62 @@ db::DatabaseOptions database_options(const config::Settings& settings, const std
     return options;
 }
 
+namespace {
+
+auth::HasherOptions hasher_options(const config::Settings& settings) {
+    auth::HasherOptions options;
+    options.algorithm = settings.password_hash_algorithm;
+    options.bcrypt_rounds = settings.bcrypt_rounds;
+    options.pepper = settings.password_pepper;
+    return options;
+}
+
+auth::TokenOptions token_options(const config::Settings& settings) {
+    auth::TokenOptions options;
+    options.secret = settings.jwt_secret_key;
+    options.issuer = settings.jwt_issuer;
+    options.audience = settings.jwt_audience;
+    options.access_ttl = settings.access_token_ttl;
+    return options;
+}
+
+auth::AuthOptions auth_options(const config::Settings& settings) {
+    auth::AuthOptions options;
+    options.lockout_threshold = settings.lockout_threshold;
+    options.lockout_duration = settings.lockout_duration;
+    options.refresh_ttl = settings.refresh_token_ttl;
+    options.reuse_grace = settings.refresh_reuse_grace;
+    options.sealing_secret = settings.jwt_secret_key;
+    return options;
+}
+
+auth::CookiePolicy cookie_policy(const config::Settings& settings) {
+    auth::CookiePolicy policy;
+    policy.secure = settings.cookie_secure;
+    std::string same_site = settings.cookie_samesite;
+    same_site[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(same_site[0])));
+    policy.same_site = same_site;
+    policy.access_ttl = settings.access_token_ttl;
+    policy.refresh_ttl = settings.refresh_token_ttl;
+    return policy;
+}
+
+}  // namespace
+
 App::App(config::Settings settings)
     : settings_(std::move(settings)),
-      database_(db::Database::open(database_options(settings_, settings_.database_url))) {
+      database_(db::Database::open(database_options(settings_, settings_.database_url))),
+      password_hasher_(hasher_options(settings_)),
+      hashing_pool_(settings_.hash_threads, settings_.hash_queue_limit),
+      tokens_(token_options(settings_)),
+      auth_(
+          *database_,
+          password_policy_,
+          password_hasher_,
+          hashing_pool_,
+          tokens_,
+          auth_options(settings_)
+      ) {
     metrics_.set_pool_source([db = database_.get()] { return db->pool_stats(); });
     readiness_checks_.push_back({"database", [db = database_.get()] { return db->ping(); }});
     if (!settings_.redis_url.empty()) {
@@ -104,8 +160,6 @@ App::App(config::Settings settings)
         } else {
             rate_limiter_ = std::make_unique<ratelimit::MemoryRateLimiter>();
         }
-        // The per-user limiter (user_rate_limit with tier_rate_limits) joins here, after the
-        // authentication middleware, once that exists.
         router_.use(ratelimit::route_rate_limit(
             *rate_limiter_,
             route_rate_limits(settings_),
@@ -120,7 +174,15 @@ App::App(config::Settings settings)
         log::warn("rate_limit_disabled", {});
     }
     router_.use(http::catch_all());
+    router_.use(auth::authenticate(auth_));
+    router_.use(auth::csrf_protection());
+    if (rate_limiter_) {
+        router_.use(ratelimit::user_rate_limit(
+            *rate_limiter_, tier_rate_limits(settings_), route_rate_limits(settings_)
+        ));
+    }
     ops::add_health_routes(router_, readiness_checks_, metrics_);
+    auth::add_auth_routes(router_, auth_, cookie_policy(settings_));
     if (settings_.env == config::Environment::kTest) {
         add_test_routes(router_);
     }
@@ -142,6 +204,15 @@ int App::serve() {
     options.shutdown_grace = settings_.shutdown_grace;
     options.production = settings_.env == config::Environment::kProduction;
     http::Server server(options, router_, workers);
+    cleanup_job_ = std::make_unique<ops::PeriodicJob>("token_cleanup", kCleanupPeriod, [this] {
+        const auto counts = auth_.cleanup();
+        log::info(
+            "token_cleanup",
+            {{"refresh_tokens_deleted", counts.refresh_tokens},
+             {"denied_access_tokens_deleted", counts.denied_access_tokens},
+             {"sealed_successors_cleared", counts.sealed_successors}}
+        );
+    });
     const auto port = server.listen();
     log::info(
         "listening",
@@ -154,6 +225,7 @@ int App::serve() {
     );
     server.run();
     workers.stop();
+    cleanup_job_.reset();
     log::info("stopped", {});
     return 0;
 }

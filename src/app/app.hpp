@@ -7,11 +7,17 @@
 #include <memory>
 #include <vector>
 
+#include "auth/auth_service.hpp"
+#include "auth/hashing_pool.hpp"
+#include "auth/password_hasher.hpp"
+#include "auth/password_policy.hpp"
+#include "auth/token_service.hpp"
 #include "config/settings.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "ops/health_routes.hpp"
 #include "ops/metrics.hpp"
+#include "ops/periodic_job.hpp"
 #include "ratelimit/rate_limit_middleware.hpp"
 #include "ratelimit/rate_limiter.hpp"
 #include "ratelimit/redis_client.hpp"
@@ -38,6 +44,7 @@ public:
     ~App();
 
     [[nodiscard]] db::Database& database() { return *database_; }
+    [[nodiscard]] auth::AuthService& auth() { return auth_; }
     // The route table, complete once the constructor returns (`molvault routes` prints it).
     [[nodiscard]] const http::Router& router() const { return router_; }
 
@@ -48,10 +55,16 @@ private:
     const config::Settings settings_;
     std::unique_ptr<db::Database> database_;
     std::unique_ptr<ratelimit::RedisClient> redis_;
+    auth::PasswordPolicy password_policy_;
+    auth::PasswordHasher password_hasher_;
+    auth::HashingPool hashing_pool_;
+    auth::TokenService tokens_;
+    auth::AuthService auth_;
     ops::Metrics metrics_;
     std::vector<ops::ReadinessCheck> readiness_checks_;
     std::unique_ptr<ratelimit::RateLimiter> rate_limiter_;  // null when RATE_LIMIT_ENABLED=false
-    http::Router router_;  // last: its middleware borrows the members above
+    http::Router router_;                            // its middleware borrows the members above
+    std::unique_ptr<ops::PeriodicJob> cleanup_job_;  // serve() only; stopped before the rest
 };
 
 }  // namespace molvault::app

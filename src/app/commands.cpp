@@ -7,8 +7,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "app/app.hpp"
+#include "common/error.hpp"
 #include "common/log.hpp"
 #include "config/database_url.hpp"
 #include "db/migrator.hpp"
@@ -72,7 +75,94 @@ std::vector<db::MigrationStep> migrate_up(const config::Settings& settings, std:
     return steps;
 }
 
+// Loads settings (with development secrets) and builds the App for a one-shot command; refuses
+// an out-of-date schema.
+std::unique_ptr<App> open_app(const config::Variables& variables) {
+    auto settings = load_or_report(variables);
+    if (!settings) {
+        return nullptr;
+    }
+    config::ensure_development_secret(*settings);
+    auto app = std::make_unique<App>(std::move(*settings));
+    if (!db::Migrator(app->database()).status().pending.empty()) {
+        std::cerr << "The database schema is out of date: run `molvault migrate` first.\n";
+        return nullptr;
+    }
+    return app;
+}
+
+std::string read_password() {
+    const bool terminal = ::isatty(STDIN_FILENO) != 0;
+    termios saved{};
+    if (terminal) {
+        std::cerr << "Password: " << std::flush;
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    if (terminal) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::cerr << '\n';
+    }
+    if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+    }
+    return password;
+}
+
 }  // namespace
+
+int run_create_admin(const config::Variables& variables, const std::string& email) {
+    const auto app = open_app(variables);
+    if (!app) {
+        return kExitInvalidConfig;
+    }
+    const auto password = read_password();
+    try {
+        const auto user = app->auth().create_admin(email, password);
+        std::cout << "Created admin " << user.email << " (" << user.id.value << ")\n";
+        return 0;
+    } catch (const Error& error) {
+        std::cerr << error.what() << '\n';
+        for (const auto& field : error.fields()) {
+            std::cerr << "  - " << field.field << ": " << field.message << '\n';
+        }
+        return 1;
+    }
+}
+
+int run_revoke_sessions(const config::Variables& variables, const std::string& email) {
+    const auto app = open_app(variables);
+    if (!app) {
+        return kExitInvalidConfig;
+    }
+    const auto revoked = app->auth().revoke_sessions(email);
+    if (!revoked) {
+        std::cerr << "No user has that email address\n";
+        return 1;
+    }
+    std::cout << "Revoked " << *revoked << " refresh token(s)\n";
+    return 0;
+}
+
+int run_cleanup(const config::Variables& variables) {
+    const auto app = open_app(variables);
+    if (!app) {
+        return kExitInvalidConfig;
+    }
+    const auto counts = app->auth().cleanup();
+    std::cout << fmt::format(
+        "Deleted {} refresh token(s) and {} denied access token id(s); cleared {} sealed "
+        "successor(s)\n",
+        counts.refresh_tokens,
+        counts.denied_access_tokens,
+        counts.sealed_successors
+    );
+    return 0;
+}
 
 int run_check_config(const config::Variables& variables) {
     if (!load_or_report(variables)) {

@@ -28,4 +28,16 @@ enum class MigrateAction { kUp, kDown, kStatus };
 // MIGRATION_DATABASE_URL (default DATABASE_URL). Reports each step and its duration.
 int run_migrate(const config::Variables& variables, MigrateAction action, std::optional<int> to);
 
+// `create-admin --email E`: the password is read from standard input (one line; a prompt
+// without echo when stdin is a terminal). Enforces the password policy. Exit 1 on refusal.
+int run_create_admin(const config::Variables& variables, const std::string& email);
+
+// `revoke-sessions --email E`: revokes every refresh token of the user (they must sign in
+// again once their access token expires). Exit 1 when no such user exists.
+int run_revoke_sessions(const config::Variables& variables, const std::string& email);
+
+// `cleanup`: deletes expired and long-revoked refresh tokens and expired denied token ids
+// (the same job `serve` runs daily).
+int run_cleanup(const config::Variables& variables);
+
 }  // namespace molvault::app

@@ -1,8 +1,8 @@
 // End-to-end tests of rate limiting: the real binary, over real sockets.
 //
-// POST /api/v1/auth/login has no handler yet, so allowed attempts are answered 404; the limiter
-// runs before routing and still counts them and sets the X-RateLimit-* headers. These tests
-// assert the limiter's behaviour, not the login's. Each test starts its own servers (their
+// The attempts sign in as an unknown user, so the allowed ones are answered 401; the limiter
+// runs before routing, counts them and sets the X-RateLimit-* headers. These tests assert the
+// limiter's behaviour, not the login's. Each test starts its own servers (their
 // memory is their own) and, where Redis is shared, counts under a random client address
 // forwarded through a trusted proxy, so tests running side by side never share a budget.
 #include <random>
@@ -40,7 +40,7 @@ TEST(RateLimit, RefusesTheSixthLoginAttemptInAMinute) {
     HttpClient client(server.port());
     for (int i = 1; i <= 5; ++i) {
         const auto response = attempt_login(client);
-        EXPECT_EQ(response.status, 404) << "attempt " << i << " passes the limiter";
+        EXPECT_EQ(response.status, 401) << "attempt " << i << " passes the limiter";
         EXPECT_EQ(response.header("X-RateLimit-Limit"), "5");
         EXPECT_EQ(header_int(response, "X-RateLimit-Remaining"), 5 - i);
         EXPECT_GT(header_int(response, "X-RateLimit-Reset"), 0);
@@ -81,7 +81,7 @@ TEST(RateLimit, AllowsAgainOnceTheWindowResets) {
     std::this_thread::sleep_for(std::chrono::seconds(header_int(refused, "Retry-After")) + 100ms);
 
     const auto again = attempt_login(client);
-    EXPECT_EQ(again.status, 404);
+    EXPECT_EQ(again.status, 401);
     EXPECT_EQ(again.header("X-RateLimit-Remaining"), "1");
 }
 
@@ -102,7 +102,7 @@ TEST(RateLimit, TwoInstancesSharingRedisEnforceOneBudget) {
         statuses.push_back(attempt_login(client_b, from_client).status);
     }
 
-    EXPECT_EQ(statuses, (std::vector<int>{404, 404, 404, 404, 404, 429}));
+    EXPECT_EQ(statuses, (std::vector<int>{401, 401, 401, 401, 401, 429}));
     EXPECT_EQ(server_a.log().find("rate_limit_redis_unavailable"), std::string::npos);
 }
 
@@ -113,8 +113,8 @@ TEST(RateLimit, FallsBackToMemoryAndCountsItWhenRedisIsDown) {
         {"RATE_LIMIT_LOGIN", "2/minute"},
     });
     HttpClient client(server.port());
-    EXPECT_EQ(attempt_login(client).status, 404);
-    EXPECT_EQ(attempt_login(client).status, 404);
+    EXPECT_EQ(attempt_login(client).status, 401);
+    EXPECT_EQ(attempt_login(client).status, 401);
     EXPECT_EQ(attempt_login(client).status, 429);
 
     EXPECT_NE(
@@ -133,7 +133,7 @@ TEST(RateLimit, CanBeDisabledOutsideProduction) {
     HttpClient client(server.port());
     for (int i = 0; i < 8; ++i) {
         const auto response = attempt_login(client);
-        EXPECT_EQ(response.status, 404);
+        EXPECT_EQ(response.status, 401);
         EXPECT_FALSE(response.header("X-RateLimit-Limit"));
     }
 }
@@ -141,8 +141,8 @@ TEST(RateLimit, CanBeDisabledOutsideProduction) {
 TEST(RateLimit, IgnoresForwardedForFromAnUntrustedPeer) {
     MolvaultProcess server(EnvMap{{"RATE_LIMIT_LOGIN", "2/minute"}});
     HttpClient client(server.port());
-    EXPECT_EQ(attempt_login(client, {{"X-Forwarded-For", "203.0.113.1"}}).status, 404);
-    EXPECT_EQ(attempt_login(client, {{"X-Forwarded-For", "203.0.113.2"}}).status, 404);
+    EXPECT_EQ(attempt_login(client, {{"X-Forwarded-For", "203.0.113.1"}}).status, 401);
+    EXPECT_EQ(attempt_login(client, {{"X-Forwarded-For", "203.0.113.2"}}).status, 401);
     EXPECT_EQ(attempt_login(client, {{"X-Forwarded-For", "203.0.113.3"}}).status, 429)
         << "a spoofed X-Forwarded-For must not buy a fresh bucket";
 }
@@ -155,10 +155,10 @@ TEST(RateLimit, KeysByForwardedForBehindATrustedProxy) {
     HttpClient client(server.port());
     const HeaderList first_client = {{"X-Forwarded-For", "203.0.113.1"}};
     const HeaderList second_client = {{"X-Forwarded-For", "203.0.113.2"}};
-    EXPECT_EQ(attempt_login(client, first_client).status, 404);
-    EXPECT_EQ(attempt_login(client, first_client).status, 404);
+    EXPECT_EQ(attempt_login(client, first_client).status, 401);
+    EXPECT_EQ(attempt_login(client, first_client).status, 401);
     EXPECT_EQ(attempt_login(client, first_client).status, 429);
-    EXPECT_EQ(attempt_login(client, second_client).status, 404) << "another client, own bucket";
+    EXPECT_EQ(attempt_login(client, second_client).status, 401) << "another client, own bucket";
     // The left-most entry is the client's claim; only the proxy-appended one counts.
     const HeaderList spoofing = {{"X-Forwarded-For", "192.0.2.77, 203.0.113.1"}};
     EXPECT_EQ(attempt_login(client, spoofing).status, 429);

@@ -38,6 +38,8 @@ TEST(HttpServer, SendsHstsInProduction) {
         {"COOKIE_SECURE", "true"},
         {"JWT_SECRET_KEY", "Zt7qLw2mXv9pRk4sNc8bHy3jFd6gTa1uEo5iWx0zQ_-K"},
         {"PASSWORD_PEPPER", "Rb3nVx8qLm1wKz6tHc9yPd2sJf5gUa0eNo4iTx7zQ_-W"},
+        {"BCRYPT_ROUNDS", "12"},
+        {"RATE_LIMIT_ENABLED", "true"},
     });
     HttpClient client(server.port());
     const auto health = client.get("/health");

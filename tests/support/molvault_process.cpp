@@ -27,7 +27,10 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 pid_t spawn(
-    const std::vector<std::string>& args, const EnvMap& env, const std::filesystem::path& output
+    const std::vector<std::string>& args,
+    const EnvMap& env,
+    const std::filesystem::path& output,
+    const std::filesystem::path& input = "/dev/null"
 ) {
     std::vector<std::string> argv_storage{MOLVAULT_BINARY};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -52,7 +55,7 @@ pid_t spawn(
         &actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600
     );
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, input.c_str(), O_RDONLY, 0);
     pid_t pid = -1;
     const int rc = posix_spawn(&pid, MOLVAULT_BINARY, &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -101,6 +104,7 @@ EnvMap base_environment(const std::filesystem::path& data_dir, const EnvMap& ove
         {"DATA_DIR", data_dir.string()},
         {"JWT_SECRET_KEY", "test-only-jwt-key-4f9a1c7e2b8d6053a7e1f4c9b2d8e6a0"},
         {"LOG_LEVEL", "debug"},
+        {"BCRYPT_ROUNDS", "4"},  // cost 12 only where a test is about the cost
         {"HTTP_WORKERS", "4"},
         {"DB_POOL_SIZE", "4"},
         {"SHUTDOWN_GRACE_MS", "10000"},
@@ -111,10 +115,14 @@ EnvMap base_environment(const std::filesystem::path& data_dir, const EnvMap& ove
     return env;
 }
 
-CommandResult run_molvault(const std::vector<std::string>& args, const EnvMap& env) {
+CommandResult run_molvault(
+    const std::vector<std::string>& args, const EnvMap& env, const std::string& input
+) {
     const TempDir scratch;
     const auto output = scratch.path() / "output.log";
-    const pid_t pid = spawn(args, env, output);
+    const auto input_path = scratch.path() / "input.txt";
+    std::ofstream(input_path) << input;
+    const pid_t pid = spawn(args, env, output, input_path);
     int status = 0;
     ::waitpid(pid, &status, 0);
     return {decode_status(status), read_file(output)};

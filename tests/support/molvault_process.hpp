@@ -30,7 +30,7 @@ private:
 };
 
 // The environment every test process starts from: ENV=test, HOST=127.0.0.1, PORT=0, a test
-// JWT secret, LOG_LEVEL=debug, short timeouts; `overrides` win.
+// JWT secret, LOG_LEVEL=debug, BCRYPT_ROUNDS=4; `overrides` win.
 [[nodiscard]] EnvMap base_environment(
     const std::filesystem::path& data_dir, const EnvMap& overrides
 );
@@ -40,8 +40,11 @@ struct CommandResult {
     std::string output;  // stdout and stderr interleaved
 };
 
-// Runs `molvault args...` to completion with exactly `env` as its environment.
-[[nodiscard]] CommandResult run_molvault(const std::vector<std::string>& args, const EnvMap& env);
+// Runs `molvault args...` to completion with exactly `env` as its environment and `input` on
+// its standard input.
+[[nodiscard]] CommandResult run_molvault(
+    const std::vector<std::string>& args, const EnvMap& env, const std::string& input = ""
+);
 
 class MolvaultProcess {
 public:
