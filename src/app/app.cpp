@@ -203,6 +203,7 @@ int App::serve() {
     options.idle_timeout = settings_.idle_timeout;
     options.shutdown_grace = settings_.shutdown_grace;
     options.production = settings_.env == config::Environment::kProduction;
+    options.observer = &metrics_;
     http::Server server(options, router_, workers);
     cleanup_job_ = std::make_unique<ops::PeriodicJob>("token_cleanup", kCleanupPeriod, [this] {
         const auto counts = auth_.cleanup();

@@ -64,14 +64,6 @@ std::vector<db::MigrationStep> migrate_up(const config::Settings& settings, std:
     if (!settings.db_app_role.empty()) {
         migrator.grant_app_role(settings.db_app_role);
     }
-    for (const auto& step : steps) {
-        log::info(
-            "migration_applied",
-            {{"version", step.version},
-             {"name", step.name},
-             {"duration_ms", static_cast<double>(step.duration.count()) / 1000.0}}
-        );
-    }
     return steps;
 }
 

@@ -17,6 +17,7 @@
 #include "common/ip_network.hpp"
 #include "common/random.hpp"
 #include "config/database_url.hpp"
+#include "config/redis_url.hpp"
 
 extern char** environ;  // NOLINT: POSIX; read once at start-up
 
@@ -342,7 +343,10 @@ LoadResult load_settings(const Variables& variables) {
     const bool production = s.env == Environment::kProduction;
 
     read.text("SECRET_KEY", s.jwt_secret_key);
-    read.text("JWT_SECRET_KEY", s.jwt_secret_key);
+    // An empty JWT_SECRET_KEY= line (as in .env.example) must not hide SECRET_KEY.
+    if (const auto key = variables.get("JWT_SECRET_KEY"); key && !key->empty()) {
+        s.jwt_secret_key = *key;
+    }
     if (const auto dir = variables.get("DATA_DIR")) {
         s.data_dir = *dir;
     }
@@ -367,6 +371,9 @@ LoadResult load_settings(const Variables& variables) {
     read.milliseconds("SQLITE_BUSY_TIMEOUT_MS", s.sqlite_busy_timeout);
 
     read.text("HOST", s.host);
+    if (!IpAddress::parse(s.host)) {
+        problems.emplace_back("HOST must be an IP address such as 127.0.0.1 or 0.0.0.0");
+    }
     read.integer("PORT", s.port, 0, 65535);
     read.text("SITE_ADDRESS", s.site_address);
     if (const auto origins = variables.get("ALLOWED_ORIGINS")) {
@@ -400,8 +407,10 @@ LoadResult load_settings(const Variables& variables) {
         problems.emplace_back("COOKIE_SAMESITE=none requires COOKIE_SECURE=true");
     }
     read.text("REDIS_URL", s.redis_url);
-    if (!s.redis_url.empty() && !s.redis_url.starts_with("redis://")) {
-        problems.emplace_back("REDIS_URL must start with redis://");
+    if (!s.redis_url.empty()) {
+        if (const auto endpoint = parse_redis_url(s.redis_url); !endpoint) {
+            problems.push_back(endpoint.error());
+        }
     }
     read.text("LOG_LEVEL", s.log_level);
     if (const auto level = lower(s.log_level);

@@ -162,7 +162,24 @@ private:
         assign_request_id(request);
         auto response = problem_response(code, detail, request.request_id);
         apply_security_headers(response, shared_.options.production);
+        report(request.request_id, "", code);
         write(std::move(response), request.request_id, false, false);
+    }
+
+    // Logs and counts a response the server made without the router.
+    void report(const std::string& request_id, const std::string& method, int code) {
+        log::info(
+            "http_request",
+            {{"request_id", request_id},
+             {"method", method},
+             {"route", "unrouted"},
+             {"status", code},
+             {"client_ip", peer_ip_}}
+        );
+        if (auto* observer = shared_.options.observer) {
+            observer->request_started();
+            observer->request_finished(method, "unrouted", code, std::chrono::nanoseconds(0));
+        }
     }
 
     void serve() {
@@ -186,6 +203,7 @@ private:
         const bool head = request.method == "HEAD";
         const bool keep_alive = request.keep_alive;
         const std::string request_id = request.request_id;
+        const std::string method = request.method;
         const bool accepted = shared_.workers.try_submit([self = shared_from_this(),
                                                           request = std::move(request),
                                                           head,
@@ -205,6 +223,7 @@ private:
             );
             response.set("Retry-After", std::to_string(kRetryAfterSeconds));
             apply_security_headers(response, shared_.options.production);
+            report(request_id, method, status::kServiceUnavailable);
             write(std::move(response), request_id, false, head);
         }
     }

@@ -15,8 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "http/router.hpp"
 #include "common/worker_pool.hpp"
+#include "http/middleware.hpp"
+#include "http/router.hpp"
 
 namespace molvault::http {
 
@@ -31,6 +32,9 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_grace{30'000};
     bool production = false;  // adds HSTS to server-made responses
+    // Told about the responses the server makes itself (400, 413, 431, queue-full 503), which
+    // never reach the router's access log. May be null.
+    RequestObserver* observer = nullptr;
 };
 
 class Server {

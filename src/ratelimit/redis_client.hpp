@@ -12,18 +12,12 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "config/redis_url.hpp"
 
 namespace molvault::ratelimit {
 
-struct RedisEndpoint {
-    std::string host = "127.0.0.1";
-    int port = 6379;
-    std::string password;
-    int database = 0;
-};
-
-// Parses redis://[:password@]host[:port][/db].
-[[nodiscard]] Expected<RedisEndpoint, std::string> parse_redis_url(std::string_view url);
+using config::parse_redis_url;
+using config::RedisEndpoint;
 
 // One reply, flattened: integers as int64, strings as text, arrays as nested replies.
 struct RedisReply {

@@ -79,6 +79,10 @@ TEST(HttpServer, RefusesAnOversizedBodyWith413) {
     EXPECT_EQ(response.status, 413);
     EXPECT_EQ(response.header("Content-Type"), "application/problem+json");
     EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff");
+    HttpClient fresh(server.port());
+    EXPECT_NE(
+        fresh.get("/metrics").body.find("route=\"unrouted\",status=\"413\"} 1"), std::string::npos
+    ) << "responses the server makes itself are counted too";
 }
 
 TEST(HttpServer, RefusesOversizedHeadersWith431) {

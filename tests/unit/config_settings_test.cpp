@@ -241,6 +241,26 @@ TEST(Settings, AcceptsSecretKeyAsAnAliasOfJwtSecretKey) {
     EXPECT_EQ(result.settings.jwt_secret_key, kStrongSecret);
 }
 
+TEST(Settings, IgnoresAnEmptyJwtSecretKeyInFavourOfSecretKey) {
+    auto values = good_production();
+    values["JWT_SECRET_KEY"] = "";
+    values["SECRET_KEY"] = kStrongSecret;
+    const auto result = load_settings(Variables(values));
+    EXPECT_EQ(result.settings.jwt_secret_key, kStrongSecret);
+}
+
+TEST(Settings, RefusesAHostThatIsNotAnIpAddress) {
+    const std::map<std::string, std::string> values = {{"HOST", "localhost"}};
+    const auto result = load_settings(Variables(values));
+    EXPECT_TRUE(mentions(result.problems, "HOST must be an IP address"));
+}
+
+TEST(Settings, RefusesAMalformedRedisUrl) {
+    const std::map<std::string, std::string> values = {{"REDIS_URL", "redis://cache:abc"}};
+    const auto result = load_settings(Variables(values));
+    EXPECT_TRUE(mentions(result.problems, "REDIS_URL has a bad port"));
+}
+
 TEST(Settings, AllowsLoopbackPostgresWithoutTls) {
     auto values = good_production();
     values["DATABASE_URL"] = "postgresql://molvault:Xk9pQ2vLm7Rt4Wz8Bn1@127.0.0.1:5432/molvault";
