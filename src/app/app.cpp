@@ -152,6 +152,8 @@ App::App(config::Settings settings)
     router_.use(http::access_log(metrics_));
     router_.use(http::security_headers(production));
     router_.use(http::cors(settings_.allowed_origins));
+    router_.use(ratelimit::resolve_client_ip(ratelimit::ClientIpResolver(trusted_proxies(settings_))
+    ));
     if (settings_.rate_limit_enabled) {
         if (redis_) {
             rate_limiter_ = std::make_unique<ratelimit::RedisRateLimiter>(*redis_, [this] {

@@ -22,7 +22,7 @@ constexpr std::size_t kCsrfTokenBytes = 32;
 
 ClientInfo client_of(const http::Request& request) {
     return ClientInfo{
-        request.peer_ip,
+        request.client_ip,
         request.header("User-Agent").value_or(""),
         request.request_id,
     };

@@ -72,6 +72,7 @@ struct Request {
     Headers headers;
     std::string body;
     std::string peer_ip;     // the TCP peer
+    std::string client_ip;   // the client: the peer, or X-Forwarded-For via a trusted proxy
     std::string request_id;  // accepted from X-Request-ID or generated
     std::string route;       // the matched route pattern ("" until routed)
     std::map<std::string, std::string> path_params;

@@ -152,7 +152,7 @@ Middleware access_log(RequestObserver& observer) {
              {"route", request.route},
              {"status", response.status},
              {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
-             {"client_ip", request.peer_ip}}
+             {"client_ip", request.client_ip}}
         );
         return response;
     };

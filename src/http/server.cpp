@@ -197,6 +197,7 @@ private:
         }
         request.body = std::move(message.body());
         request.peer_ip = peer_ip_;
+        request.client_ip = peer_ip_;
         request.keep_alive = message.keep_alive();
         assign_request_id(request);
 

@@ -38,12 +38,19 @@ ClientIpResolver::ClientIpResolver(std::vector<IpNetwork> trusted_proxies)
     : trusted_(std::move(trusted_proxies)) {}
 
 std::string ClientIpResolver::client_key(const http::Request& request) const {
+    const auto client = resolve(request);
+    return client ? key_for(*client) : request.peer_ip;  // not an IP (a unit test): stable
+}
+
+std::string ClientIpResolver::client_address(const http::Request& request) const {
+    const auto client = resolve(request);
+    return client ? client->to_string() : request.peer_ip;
+}
+
+std::optional<IpAddress> ClientIpResolver::resolve(const http::Request& request) const {
     const auto peer = IpAddress::parse(request.peer_ip);
-    if (!peer) {
-        return request.peer_ip;  // not an IP (e.g. a unit test); still a stable key
-    }
-    if (!any_contains(trusted_, *peer)) {
-        return key_for(*peer);
+    if (!peer || !any_contains(trusted_, *peer)) {
+        return peer;
     }
     // Walk right to left: each trusted hop vouches for the entry to its left. Stop at the
     // first address that is not a trusted proxy; if an entry is not an address at all, the
@@ -61,7 +68,14 @@ std::string ClientIpResolver::client_key(const http::Request& request) const {
             break;
         }
     }
-    return key_for(client);
+    return client;
+}
+
+http::Middleware resolve_client_ip(ClientIpResolver resolver) {
+    return [resolver = std::move(resolver)](http::Request& request, const http::Handler& next) {
+        request.client_ip = resolver.client_address(request);
+        return next(request);
+    };
 }
 
 }  // namespace molvault::ratelimit

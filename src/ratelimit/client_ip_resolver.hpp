@@ -10,11 +10,13 @@
 //
 // Thread-safe: immutable after construction. Never throws for any header content.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/ip_network.hpp"
 #include "http/message.hpp"
+#include "http/router.hpp"
 
 namespace molvault::ratelimit {
 
@@ -26,9 +28,16 @@ public:
 
     // The client address of `request`, as a rate-limit key.
     [[nodiscard]] std::string client_key(const http::Request& request) const;
+    // The client's exact address, for logs and the audit trail.
+    [[nodiscard]] std::string client_address(const http::Request& request) const;
 
 private:
+    [[nodiscard]] std::optional<IpAddress> resolve(const http::Request& request) const;
+
     std::vector<IpNetwork> trusted_;
 };
+
+// Sets request.client_ip from the resolver, for every later middleware and handler.
+[[nodiscard]] http::Middleware resolve_client_ip(ClientIpResolver resolver);
 
 }  // namespace molvault::ratelimit

@@ -159,6 +159,8 @@ TEST(RateLimit, KeysByForwardedForBehindATrustedProxy) {
     EXPECT_EQ(attempt_login(client, first_client).status, 401);
     EXPECT_EQ(attempt_login(client, first_client).status, 429);
     EXPECT_EQ(attempt_login(client, second_client).status, 401) << "another client, own bucket";
+    EXPECT_NE(server.log().find("\"client_ip\":\"203.0.113.2\""), std::string::npos)
+        << "the access log and audit trail name the client, not the proxy";
     // The left-most entry is the client's claim; only the proxy-appended one counts.
     const HeaderList spoofing = {{"X-Forwarded-For", "192.0.2.77, 203.0.113.1"}};
     EXPECT_EQ(attempt_login(client, spoofing).status, 429);
