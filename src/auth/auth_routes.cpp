@@ -28,31 +28,19 @@ ClientInfo client_of(const http::Request& request) {
     };
 }
 
-// The string field `name` of a JSON body whose only fields are `allowed`; 422 otherwise.
-std::string string_field(const nlohmann::json& body, const char* name, std::size_t max_bytes) {
-    const auto it = body.find(name);
-    if (it == body.end() || !it->is_string()) {
-        throw validation_error(name, "is required and must be a string");
-    }
-    auto value = it->get<std::string>();
-    if (value.size() > max_bytes) {
-        throw validation_error(name, "is too long");
-    }
-    return value;
-}
+struct Credentials {
+    std::string email;
+    std::string password;
+};
 
-void reject_unknown_fields(
-    const nlohmann::json& body, std::initializer_list<std::string_view> allowed
-) {
-    std::vector<FieldError> unknown;
-    for (const auto& [key, value] : body.items()) {
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            unknown.push_back({key, "is not a recognised field"});
-        }
-    }
-    if (!unknown.empty()) {
-        throw Error(ErrorCode::kValidation, "The request is invalid", std::move(unknown));
-    }
+// The body of register and login: exactly {"email", "password"}, both strings.
+Credentials credentials_of(const http::Request& request) {
+    const auto body = http::parse_json_object(request);
+    http::reject_unknown_fields(body, {"email", "password"});
+    return {
+        http::required_string(body, "email", kMaxEmailBytes),
+        http::required_string(body, "password", kMaxPasswordBytes),
+    };
 }
 
 nlohmann::json user_json(const User& user) {
@@ -140,8 +128,8 @@ std::optional<std::string> refresh_token_of(const http::Request& request) {
         return std::nullopt;
     }
     const auto body = http::parse_json_object(request);
-    reject_unknown_fields(body, {"refresh_token"});
-    return string_field(body, "refresh_token", kMaxTokenBytes);
+    http::reject_unknown_fields(body, {"refresh_token"});
+    return http::required_string(body, "refresh_token", kMaxTokenBytes);
 }
 
 std::optional<std::string> bearer_token(const http::Request& request) {
@@ -218,25 +206,14 @@ http::Middleware csrf_protection() {
 
 void add_auth_routes(http::Router& router, AuthService& auth, const CookiePolicy& cookies) {
     router.post("/api/v1/auth/register", [&auth](const http::Request& request) {
-        const auto body = http::parse_json_object(request);
-        reject_unknown_fields(body, {"email", "password"});
-        const auto user = auth.register_user(
-            string_field(body, "email", kMaxEmailBytes),
-            string_field(body, "password", kMaxPasswordBytes),
-            client_of(request)
-        );
+        const auto [email, password] = credentials_of(request);
+        const auto user = auth.register_user(email, password, client_of(request));
         return http::json_response(http::status::kCreated, user_json(user));
     });
 
     router.post("/api/v1/auth/login", [&auth, cookies](const http::Request& request) {
-        const auto body = http::parse_json_object(request);
-        reject_unknown_fields(body, {"email", "password"});
-        const auto session = auth.login(
-            string_field(body, "email", kMaxEmailBytes),
-            string_field(body, "password", kMaxPasswordBytes),
-            client_of(request)
-        );
-        return session_response(session, cookies);
+        const auto [email, password] = credentials_of(request);
+        return session_response(auth.login(email, password, client_of(request)), cookies);
     });
 
     router.post("/api/v1/auth/refresh", [&auth, cookies](const http::Request& request) {

@@ -41,6 +41,26 @@ audit::AuditEvent event(
     };
 }
 
+// A failed attempt has no transaction to join: it is recorded on its own.
+void record_failure(
+    db::Database& db,
+    std::string name,
+    const ClientInfo& client,
+    std::optional<std::string> user_id,
+    nlohmann::json details
+) {
+    audit::record(
+        db,
+        event(
+            std::move(name),
+            audit::Outcome::kFailure,
+            client,
+            std::move(user_id),
+            std::move(details)
+        )
+    );
+}
+
 std::string derive_sealing_key(const std::string& secret) {
     std::string key(crypto_secretbox_KEYBYTES, '\0');
     crypto_generichash(
@@ -171,15 +191,8 @@ User AuthService::register_user(
         return user;
     } catch (const Error& error) {
         if (error.code() == ErrorCode::kConflict) {
-            audit::record(
-                db_,
-                event(
-                    "registration",
-                    audit::Outcome::kFailure,
-                    client,
-                    std::nullopt,
-                    {{"reason", "duplicate_email"}}
-                )
+            record_failure(
+                db_, "registration", client, std::nullopt, {{"reason", "duplicate_email"}}
             );
         }
         throw;
@@ -205,29 +218,13 @@ Session AuthService::login(
     }
     const auto at = now();
     if (!user) {
-        audit::record(
-            db_,
-            event(
-                "login",
-                audit::Outcome::kFailure,
-                client,
-                std::nullopt,
-                {{"reason", "unknown_email"}}
-            )
-        );
+        record_failure(db_, "login", client, std::nullopt, {{"reason", "unknown_email"}});
         throw unauthorized(kLoginFailed);
     }
     const bool locked = user->locked_until && *user->locked_until > at;
     if (locked || !user->is_active) {
-        audit::record(
-            db_,
-            event(
-                "login",
-                audit::Outcome::kFailure,
-                client,
-                user->id.value,
-                {{"reason", locked ? "locked" : "inactive"}}
-            )
+        record_failure(
+            db_, "login", client, user->id.value, {{"reason", locked ? "locked" : "inactive"}}
         );
         throw unauthorized(kLoginFailed);
     }
@@ -235,15 +232,12 @@ Session AuthService::login(
         const auto failed = user_repository::record_failed_login(
             db_, user->id, at, options_.lockout_threshold, options_.lockout_duration
         );
-        audit::record(
+        record_failure(
             db_,
-            event(
-                "login",
-                audit::Outcome::kFailure,
-                client,
-                user->id.value,
-                {{"reason", "bad_password"}, {"failed_attempts", failed.attempts}}
-            )
+            "login",
+            client,
+            user->id.value,
+            {{"reason", "bad_password"}, {"failed_attempts", failed.attempts}}
         );
         if (failed.locked_until && failed.attempts == options_.lockout_threshold) {
             audit::record(
@@ -335,16 +329,7 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
         const auto stored = session_repository::find_by_hash(tx, token_hash);
         if (!stored) {
             tx.commit();
-            audit::record(
-                db_,
-                event(
-                    "refresh",
-                    audit::Outcome::kFailure,
-                    client,
-                    std::nullopt,
-                    {{"reason", "unknown_token"}}
-                )
-            );
+            record_failure(db_, "refresh", client, std::nullopt, {{"reason", "unknown_token"}});
             throw unauthorized(kSessionInvalid);
         }
         const bool rotated = stored->revoked_reason == "rotated" && stored->revoked_at;
@@ -374,32 +359,14 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
             throw unauthorized(kSessionInvalid);
         } else {
             tx.commit();
-            audit::record(
-                db_,
-                event(
-                    "refresh",
-                    audit::Outcome::kFailure,
-                    client,
-                    stored->user_id.value,
-                    {{"reason", "expired"}}
-                )
-            );
+            record_failure(db_, "refresh", client, stored->user_id.value, {{"reason", "expired"}});
             throw unauthorized(kSessionInvalid);
         }
     }
     tx.commit();
     const auto user = user_repository::find_by_id(db_, *user_id);
     if (!user || !user->is_active) {
-        audit::record(
-            db_,
-            event(
-                "refresh",
-                audit::Outcome::kFailure,
-                client,
-                user_id->value,
-                {{"reason", "inactive"}}
-            )
-        );
+        record_failure(db_, "refresh", client, user_id->value, {{"reason", "inactive"}});
         throw unauthorized(kSessionInvalid);
     }
     return issue(*user, std::move(successor));

@@ -1,5 +1,8 @@
 #include "http/json.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "common/error.hpp"
 
 namespace molvault::http {
@@ -26,6 +29,32 @@ Response json_response(int status, const nlohmann::json& body) {
     response.set("Content-Type", "application/json");
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
+}
+
+void reject_unknown_fields(
+    const nlohmann::json& body, std::initializer_list<std::string_view> allowed
+) {
+    std::vector<FieldError> unknown;
+    for (const auto& [key, value] : body.items()) {
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            unknown.push_back({key, "is not a recognised field"});
+        }
+    }
+    if (!unknown.empty()) {
+        throw Error(ErrorCode::kValidation, "The request is invalid", std::move(unknown));
+    }
+}
+
+std::string required_string(const nlohmann::json& body, const char* name, std::size_t max_bytes) {
+    const auto it = body.find(name);
+    if (it == body.end() || !it->is_string()) {
+        throw validation_error(name, "is required and must be a string");
+    }
+    auto value = it->get<std::string>();
+    if (value.size() > max_bytes) {
+        throw validation_error(name, "is too long");
+    }
+    return value;
 }
 
 }  // namespace molvault::http

@@ -98,7 +98,4 @@ struct Response {
     void set(std::string_view name, std::string value) { headers.set(name, std::move(value)); }
 };
 
-// Percent-decoding for URL components; nullopt on a malformed escape.
-[[nodiscard]] std::optional<std::string> url_decode(std::string_view text, bool plus_is_space);
-
 }  // namespace molvault::http

@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/percent_decode.hpp"
 #include "http/problem.hpp"
 
 namespace molvault::http {
@@ -46,7 +47,7 @@ int match(
                 return -1;
             }
             if (params != nullptr) {
-                const auto decoded = url_decode(path[i], false);
+                const auto decoded = percent_decode(path[i]);
                 (*params)[pattern[i].substr(1, pattern[i].size() - 2)] =
                     decoded.value_or(std::string(path[i]));
             }
