@@ -79,10 +79,10 @@ public:
             if (!idle_.empty()) {
                 auto engine = std::move(idle_.back());
                 idle_.pop_back();
-                return Lease(*this, std::move(engine));
+                return {*this, std::move(engine)};
             }
         }
-        return Lease(*this, std::make_unique<Engine>());  // built outside the lock
+        return {*this, std::make_unique<Engine>()};  // built outside the lock
     }
 
 private:

@@ -47,19 +47,25 @@ constexpr std::string_view kInvariantMessage = "RDKit could not process this str
 // instant both reset its width field to 0, a benign race RDKit's own std::cerr sink would have
 // too. (rdErrorLog is null until someone installs a logger: RDKit logs nothing then.)
 
-thread_local std::string* t_error_sink = nullptr;
+// The calling thread's capture buffer, or null when no ErrorCapture is alive on it.
+std::string*& error_sink() {
+    // Per-thread by design: RDKit's log is global, the capture must not be.
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables)
+    thread_local std::string* sink = nullptr;
+    return sink;
+}
 
 class ThreadRoutedBuffer final : public std::streambuf {
 protected:
     int_type overflow(int_type ch) override {
-        if (t_error_sink != nullptr && !traits_type::eq_int_type(ch, traits_type::eof())) {
-            t_error_sink->push_back(traits_type::to_char_type(ch));
+        if (error_sink() != nullptr && !traits_type::eq_int_type(ch, traits_type::eof())) {
+            error_sink()->push_back(traits_type::to_char_type(ch));
         }
         return traits_type::not_eof(ch);
     }
     std::streamsize xsputn(const char* text, std::streamsize count) override {
-        if (t_error_sink != nullptr) {
-            t_error_sink->append(text, static_cast<std::size_t>(count));
+        if (error_sink() != nullptr) {
+            error_sink()->append(text, static_cast<std::size_t>(count));
         }
         return count;
     }
@@ -86,11 +92,11 @@ void install_error_log_sink() {
 // Usage: { ErrorCapture capture; auto* m = RDKit::SmilesToMol(...); capture.message(); }
 class ErrorCapture {
 public:
-    ErrorCapture() : previous_(t_error_sink) {
+    ErrorCapture() : previous_(error_sink()) {
         install_error_log_sink();
-        t_error_sink = &text_;
+        error_sink() = &text_;
     }
-    ~ErrorCapture() { t_error_sink = previous_; }
+    ~ErrorCapture() { error_sink() = previous_; }
     ErrorCapture(const ErrorCapture&) = delete;
     ErrorCapture& operator=(const ErrorCapture&) = delete;
 
