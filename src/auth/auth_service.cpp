@@ -307,6 +307,9 @@ Session AuthService::issue(const User& user, std::string refresh_token) {
         std::move(access.token), std::move(access.claims), std::move(refresh_token), user};
 }
 
+// Everything, the failure events and the user lookup included, runs on the one transaction:
+// a refresh holds a single pooled connection, so workers can never all hold one and wait for a
+// second.
 Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& client) {
     const auto token_hash = hash_refresh_token(refresh_token);
     const auto at = now();
@@ -334,9 +337,8 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
     } else {
         const auto stored = session_repository::find_by_hash(tx, token_hash);
         if (!stored) {
-            tx.commit();
             audit::record(
-                db_,
+                tx,
                 event(
                     "refresh",
                     audit::Outcome::kFailure,
@@ -345,6 +347,7 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
                     {{"reason", "unknown_token"}}
                 )
             );
+            tx.commit();
             throw unauthorized(kSessionInvalid);
         }
         const bool rotated = stored->revoked_reason == "rotated" && stored->revoked_at;
@@ -373,9 +376,8 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
             tx.commit();
             throw unauthorized(kSessionInvalid);
         } else {
-            tx.commit();
             audit::record(
-                db_,
+                tx,
                 event(
                     "refresh",
                     audit::Outcome::kFailure,
@@ -384,14 +386,14 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
                     {{"reason", "expired"}}
                 )
             );
+            tx.commit();
             throw unauthorized(kSessionInvalid);
         }
     }
-    tx.commit();
-    const auto user = user_repository::find_by_id(db_, *user_id);
+    const auto user = user_repository::find_by_id(tx, *user_id);
     if (!user || !user->is_active) {
         audit::record(
-            db_,
+            tx,
             event(
                 "refresh",
                 audit::Outcome::kFailure,
@@ -400,8 +402,10 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
                 {{"reason", "inactive"}}
             )
         );
+        tx.commit();
         throw unauthorized(kSessionInvalid);
     }
+    tx.commit();
     return issue(*user, std::move(successor));
 }
 

@@ -207,6 +207,45 @@ TEST_F(AuthSecurity, RefusesAUserOverTheirTierLimitButNotAnotherUser) {
     EXPECT_EQ(other.header("X-RateLimit-Remaining"), "2");
 }
 
+TEST_F(AuthSecurity, ConcurrentRefreshesNeedOneConnectionEachNotTwo) {
+    // As many workers as pooled connections, which operations.md allows. The test holds
+    // SQLite's write lock while the refreshes arrive, so every worker has borrowed a connection
+    // and waits in BEGIN IMMEDIATE when it is released. A refresh that then borrowed a second
+    // connection while still holding its first would wait for the pool with every other worker
+    // until DB_POOL_TIMEOUT, and answer 503.
+    constexpr int kWorkers = 4;
+    constexpr int kRefreshes = 2 * kWorkers;
+    const auto server = start({
+        {"HTTP_WORKERS", std::to_string(kWorkers)},
+        {"DB_POOL_SIZE", std::to_string(kWorkers)},
+        {"DB_POOL_MAX_OVERFLOW", "0"},
+        {"DB_POOL_TIMEOUT_MS", "2000"},
+    });
+    HttpClient client(server->port());
+    ASSERT_EQ(register_user(client, "pool@example.com").status, 201);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < kRefreshes; ++i) {
+        tokens.push_back(cookie_value(login(client, "pool@example.com"), "refresh_token"));
+    }
+
+    const auto admin = database_.open();
+    auto write_lock = admin->begin();  // SQLite: BEGIN IMMEDIATE
+    std::vector<std::future<HttpResponse>> results;
+    for (const auto& token : tokens) {
+        results.push_back(std::async(std::launch::async, [port = server->port(), token] {
+            HttpClient own(port);
+            return own.post_json("/api/v1/auth/refresh", {{"refresh_token", token}});
+        }));
+    }
+    std::this_thread::sleep_for(1s);  // every worker is now waiting for the write lock
+    write_lock.commit();
+
+    for (auto& result : results) {
+        const auto response = result.get();
+        EXPECT_EQ(response.status, 200) << response.body;
+    }
+}
+
 TEST_F(AuthSecurity, AcceptsTheAccessTokenCookieOnAReadWithoutCsrf) {
     const auto server = start({});
     HttpClient client(server->port());
