@@ -19,7 +19,7 @@
 #              HTTP worker, so with the default sizes (HTTP_WORKERS=16 < HASH_THREADS +
 #              HASH_QUEUE_LIMIT) the flood fills every worker before the hashing queue refuses
 #              anything, and /me waits behind the logins. Compare with, for example,
-#              HTTP_WORKERS=32 HASH_QUEUE_LIMIT=8 bench/auth.sh.
+#              HTTP_WORKERS=24 HASH_QUEUE_LIMIT=8 bench/auth.sh.
 # then stops the server with SIGTERM. When wrk stops, molvault still works off every request it
 # had accepted (for logins, a password hash each), so before each scenario the script waits
 # until /health answers within 100 ms again, and reports how long that took. Variables exported by the caller apply to the server
