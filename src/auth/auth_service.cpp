@@ -301,6 +301,9 @@ Session AuthService::issue(const User& user, std::string refresh_token) {
         std::move(access.token), std::move(access.claims), std::move(refresh_token), user};
 }
 
+// Everything, the failure events and the user lookup included, runs on the one transaction:
+// a refresh holds a single pooled connection, so workers can never all hold one and wait for a
+// second.
 Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& client) {
     const auto token_hash = hash_refresh_token(refresh_token);
     const auto at = now();
@@ -328,8 +331,17 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
     } else {
         const auto stored = session_repository::find_by_hash(tx, token_hash);
         if (!stored) {
+            audit::record(
+                tx,
+                event(
+                    "refresh",
+                    audit::Outcome::kFailure,
+                    client,
+                    std::nullopt,
+                    {{"reason", "unknown_token"}}
+                )
+            );
             tx.commit();
-            record_failure(db_, "refresh", client, std::nullopt, {{"reason", "unknown_token"}});
             throw unauthorized(kSessionInvalid);
         }
         const bool rotated = stored->revoked_reason == "rotated" && stored->revoked_at;
@@ -358,17 +370,36 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
             tx.commit();
             throw unauthorized(kSessionInvalid);
         } else {
+            audit::record(
+                tx,
+                event(
+                    "refresh",
+                    audit::Outcome::kFailure,
+                    client,
+                    stored->user_id.value,
+                    {{"reason", "expired"}}
+                )
+            );
             tx.commit();
-            record_failure(db_, "refresh", client, stored->user_id.value, {{"reason", "expired"}});
             throw unauthorized(kSessionInvalid);
         }
     }
-    tx.commit();
-    const auto user = user_repository::find_by_id(db_, *user_id);
+    const auto user = user_repository::find_by_id(tx, *user_id);
     if (!user || !user->is_active) {
-        record_failure(db_, "refresh", client, user_id->value, {{"reason", "inactive"}});
+        audit::record(
+            tx,
+            event(
+                "refresh",
+                audit::Outcome::kFailure,
+                client,
+                user_id->value,
+                {{"reason", "inactive"}}
+            )
+        );
+        tx.commit();
         throw unauthorized(kSessionInvalid);
     }
+    tx.commit();
     return issue(*user, std::move(successor));
 }
 

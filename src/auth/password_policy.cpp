@@ -19,8 +19,11 @@
 //   space cannot satisfy the rule invisibly.
 // - Control characters (C0, DEL, C1) are refused: they cannot be typed into a form, and a NUL
 //   would cut the password short in C libraries.
-// - The common-password and email comparisons are ASCII-case-insensitive and exact (the list
-//   is ASCII).
+// - The common-password and email comparisons are ASCII-case-insensitive (the list is ASCII).
+//   They look at the password's cores as well as the whole password: the password without its
+//   leading and trailing symbols, and without its leading and trailing digits and symbols too,
+//   so "Password1!" is "password1" and "password", and "!!Qwerty2024" is "qwerty". No entry of
+//   John's list meets the other rules, so the whole password alone would never match one.
 
 namespace molvault::auth {
 namespace {
@@ -102,6 +105,35 @@ std::string ascii_lower(std::string_view text) {
     return out;
 }
 
+bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_letter_or_digit(char c) { return is_ascii_letter(c) || (c >= '0' && c <= '9'); }
+
+// `text` without the leading and trailing bytes for which `keep` is false. Bytes of a UTF-8
+// sequence are all >= 0x80 and never kept, so only whole characters are removed.
+std::string_view trim_to(std::string_view text, bool (*keep)(char)) {
+    while (!text.empty() && !keep(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && !keep(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// The forms of a lower-cased password compared with the common list and the email's local part:
+// itself, its core without outer symbols, and its core without outer digits and symbols. Empty
+// cores are left out.
+std::vector<std::string_view> forms_of(std::string_view lowered) {
+    std::vector<std::string_view> forms = {lowered};
+    for (const auto core :
+         {trim_to(lowered, is_ascii_letter_or_digit), trim_to(lowered, is_ascii_letter)}) {
+        if (!core.empty() && std::find(forms.begin(), forms.end(), core) == forms.end()) {
+            forms.push_back(core);
+        }
+    }
+    return forms;
+}
+
 std::unordered_set<std::string> parse_common_passwords(std::string_view list) {
     std::unordered_set<std::string> words;
     while (!list.empty()) {
@@ -158,14 +190,22 @@ std::vector<std::string> PasswordPolicy::check(std::string_view password, std::s
     }
 
     const std::string lowered = ascii_lower(password);
-    if (common_.contains(lowered)) {
+    const auto forms = forms_of(lowered);
+    if (std::any_of(forms.begin(), forms.end(), [this](std::string_view form) {
+            return common_.contains(std::string(form));
+        })) {
         problems.emplace_back("Password is too common");
     }
     if (!email.empty()) {
         const std::string lowered_email = ascii_lower(email);
         const auto at = lowered_email.rfind('@');
-        const bool is_local_part = at != std::string::npos && at > 0 &&
-                                   std::string_view(lowered_email).substr(0, at) == lowered;
+        const auto local_forms = at != std::string::npos && at > 0
+                                     ? forms_of(std::string_view(lowered_email).substr(0, at))
+                                     : std::vector<std::string_view>{};
+        const bool is_local_part =
+            std::any_of(forms.begin(), forms.end(), [&local_forms](std::string_view form) {
+                return std::find(local_forms.begin(), local_forms.end(), form) != local_forms.end();
+            });
         if (lowered == lowered_email || is_local_part) {
             problems.emplace_back("Password must not be your email address");
         }

@@ -2,7 +2,9 @@
 // The password rules of molvault: at least 8 and at most 128 characters (Unicode code points),
 // at least one upper-case letter, one lower-case letter, one digit and one special character,
 // not one of the common passwords shipped in the binary (John the Ripper's password.lst from
-// Debian's john-data, embedded at build time), and not the email address (nor its local part).
+// Debian's john-data, embedded at build time), and not the email address (nor its local part);
+// the last two also hold for the password's core, stripped of leading and trailing digits and
+// symbols ("Password1!" is as common as "password").
 // Immutable after construction; thread-safe.
 
 #include <string>

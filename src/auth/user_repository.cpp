@@ -106,6 +106,10 @@ std::optional<User> find_by_id(db::Database& db, const UserId& id) {
     return first_user(db.execute(kFindById, {id.value}));
 }
 
+std::optional<User> find_by_id(db::Transaction& tx, const UserId& id) {
+    return first_user(tx.execute(kFindById, {id.value}));
+}
+
 std::optional<AccessCheck> check_access(
     db::Database& db, const UserId& id, const std::string& jti
 ) {

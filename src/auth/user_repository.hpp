@@ -15,6 +15,7 @@ void insert(db::Transaction& tx, const User& user);
 [[nodiscard]] std::optional<User> find_by_email(db::Database& db, const std::string& normalized);
 [[nodiscard]] std::optional<User> find_by_email(db::Transaction& tx, const std::string& normalized);
 [[nodiscard]] std::optional<User> find_by_id(db::Database& db, const UserId& id);
+[[nodiscard]] std::optional<User> find_by_id(db::Transaction& tx, const UserId& id);
 
 // Role, tier and whether the user is active, plus whether `jti` is on the revocation list; one
 // round trip for the authentication of a request. nullopt when the user does not exist.

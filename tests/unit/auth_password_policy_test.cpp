@@ -131,6 +131,42 @@ TEST(PasswordPolicy, RefusesListedPasswordsWhateverTheirCase) {
     }
 }
 
+TEST(PasswordPolicy, RefusesACommonPasswordDressedUpWithDigitsAndSymbols) {
+    // Each keeps every other rule; its letters are a word on John's list.
+    const PasswordPolicy policy;
+    for (const std::string password :
+         {"Password1!", "!!Qwerty2024", "Iloveyou#1", "2024-Dragon!", "Letmein99?", "Monkey123$"}) {
+        SCOPED_TRACE(password);
+        const auto problems = policy.check(password, kEmail);
+        ASSERT_EQ(problems.size(), 1U) << join(problems);
+        EXPECT_EQ(problems.front(), "Password is too common");
+    }
+}
+
+TEST(PasswordPolicy, KeepsAPasswordThatOnlyContainsACommonWord) {
+    // The core is stripped at its ends only: a listed word inside a longer core is fine.
+    const PasswordPolicy policy;
+    for (const std::string password : {"Horse-Battery-9!", "1Dragon-Fly-Net!", "Qwerty&Staple7"}) {
+        SCOPED_TRACE(password);
+        const auto problems = policy.check(password, kEmail);
+        EXPECT_TRUE(problems.empty()) << join(problems);
+    }
+}
+
+TEST(PasswordPolicy, RefusesTheEmailLocalPartDressedUpWithDigitsAndSymbols) {
+    const PasswordPolicy policy;
+    for (const std::string password : {"Ada.Lovelace2024!", "#1Ada.Lovelace", "ADA.lovelace99$"}) {
+        SCOPED_TRACE(password);
+        const auto problems = policy.check(password, kEmail);
+        ASSERT_EQ(problems.size(), 1U) << join(problems);
+        EXPECT_EQ(problems.front(), "Password must not be your email address");
+    }
+    // The local part's own digits are decoration too.
+    const auto problems = policy.check("Grace.Hopper!7", "grace.hopper1906@example.org");
+    ASSERT_EQ(problems.size(), 1U) << join(problems);
+    EXPECT_TRUE(mentions(problems, "email address"));
+}
+
 TEST(PasswordPolicy, ReportsEveryBrokenRuleAtOnce) {
     const PasswordPolicy policy;
     const auto problems = policy.check("abc", kEmail);
