@@ -41,20 +41,6 @@ std::string string_field(const nlohmann::json& body, const char* name, std::size
     return value;
 }
 
-void reject_unknown_fields(
-    const nlohmann::json& body, std::initializer_list<std::string_view> allowed
-) {
-    std::vector<FieldError> unknown;
-    for (const auto& [key, value] : body.items()) {
-        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            unknown.push_back({key, "is not a recognised field"});
-        }
-    }
-    if (!unknown.empty()) {
-        throw Error(ErrorCode::kValidation, "The request is invalid", std::move(unknown));
-    }
-}
-
 nlohmann::json user_json(const User& user) {
     return {
         {"id", user.id.value},
@@ -140,7 +126,7 @@ std::optional<std::string> refresh_token_of(const http::Request& request) {
         return std::nullopt;
     }
     const auto body = http::parse_json_object(request);
-    reject_unknown_fields(body, {"refresh_token"});
+    http::reject_unknown_fields(body, {"refresh_token"});
     return string_field(body, "refresh_token", kMaxTokenBytes);
 }
 
@@ -219,7 +205,7 @@ http::Middleware csrf_protection() {
 void add_auth_routes(http::Router& router, AuthService& auth, const CookiePolicy& cookies) {
     router.post("/api/v1/auth/register", [&auth](const http::Request& request) {
         const auto body = http::parse_json_object(request);
-        reject_unknown_fields(body, {"email", "password"});
+        http::reject_unknown_fields(body, {"email", "password"});
         const auto user = auth.register_user(
             string_field(body, "email", kMaxEmailBytes),
             string_field(body, "password", kMaxPasswordBytes),
@@ -230,7 +216,7 @@ void add_auth_routes(http::Router& router, AuthService& auth, const CookiePolicy
 
     router.post("/api/v1/auth/login", [&auth, cookies](const http::Request& request) {
         const auto body = http::parse_json_object(request);
-        reject_unknown_fields(body, {"email", "password"});
+        http::reject_unknown_fields(body, {"email", "password"});
         const auto session = auth.login(
             string_field(body, "email", kMaxEmailBytes),
             string_field(body, "password", kMaxPasswordBytes),

@@ -1,5 +1,8 @@
 #include "http/json.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "common/error.hpp"
 
 namespace molvault::http {
@@ -26,6 +29,50 @@ Response json_response(int status, const nlohmann::json& body) {
     response.set("Content-Type", "application/json");
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
+}
+
+void reject_unknown_fields(
+    const nlohmann::json& body, std::initializer_list<std::string_view> allowed
+) {
+    std::vector<FieldError> unknown;
+    for (const auto& [key, value] : body.items()) {
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            unknown.push_back({key, "is not a recognised field"});
+        }
+    }
+    if (!unknown.empty()) {
+        throw Error(ErrorCode::kValidation, "The request is invalid", std::move(unknown));
+    }
+}
+
+std::optional<std::string> optional_string_field(const nlohmann::json& body, const char* name) {
+    const auto it = body.find(name);
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_string()) {
+        throw validation_error(name, "must be a string");
+    }
+    return it->get<std::string>();
+}
+
+std::string required_string_field(const nlohmann::json& body, const char* name) {
+    auto value = optional_string_field(body, name);
+    if (!value) {
+        throw validation_error(name, "is required and must be a string");
+    }
+    return std::move(*value);
+}
+
+std::optional<bool> optional_bool_field(const nlohmann::json& body, const char* name) {
+    const auto it = body.find(name);
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_boolean()) {
+        throw validation_error(name, "must be true or false");
+    }
+    return it->get<bool>();
 }
 
 }  // namespace molvault::http
