@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
     auto* revoke = cli.add_subcommand("revoke-sessions", "Revoke every session of a user");
     revoke->add_option("--email", email, "The user's email address")->required();
     auto* cleanup = cli.add_subcommand("cleanup", "Delete expired and revoked tokens");
+    std::string tier;
+    auto* set_tier = cli.add_subcommand("set-tier", "Change a user's tier (and so their quotas)");
+    set_tier->add_option("--email", email, "The user's email address")->required();
+    set_tier->add_option("--tier", tier, "free, pro or enterprise")->required();
 
     CLI11_PARSE(cli, argc, argv);
 
@@ -53,6 +57,9 @@ int main(int argc, char** argv) {
         }
         if (revoke->parsed()) {
             return molvault::app::run_revoke_sessions(variables, email);
+        }
+        if (set_tier->parsed()) {
+            return molvault::app::run_set_tier(variables, email, tier);
         }
         if (cleanup->parsed()) {
             return molvault::app::run_cleanup(variables);

@@ -18,6 +18,7 @@
 #include "ops/health_routes.hpp"
 #include "ops/metrics.hpp"
 #include "ops/periodic_job.hpp"
+#include "projects/project_service.hpp"
 #include "ratelimit/rate_limit_middleware.hpp"
 #include "ratelimit/rate_limiter.hpp"
 #include "ratelimit/redis_client.hpp"
@@ -45,6 +46,7 @@ public:
 
     [[nodiscard]] db::Database& database() { return *database_; }
     [[nodiscard]] auth::AuthService& auth() { return auth_; }
+    [[nodiscard]] projects::ProjectService& projects() { return projects_; }
     // The route table, complete once the constructor returns (`molvault routes` prints it).
     [[nodiscard]] const http::Router& router() const { return router_; }
 
@@ -60,6 +62,7 @@ private:
     auth::HashingPool hashing_pool_;
     auth::TokenService tokens_;
     auth::AuthService auth_;
+    projects::ProjectService projects_;
     ops::Metrics metrics_;
     std::vector<ops::ReadinessCheck> readiness_checks_;
     std::unique_ptr<ratelimit::RateLimiter> rate_limiter_;  // null when RATE_LIMIT_ENABLED=false

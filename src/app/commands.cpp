@@ -140,6 +140,30 @@ int run_revoke_sessions(const config::Variables& variables, const std::string& e
     return 0;
 }
 
+int run_set_tier(
+    const config::Variables& variables, const std::string& email, const std::string& tier
+) {
+    const auto app = open_app(variables);
+    if (!app) {
+        return kExitInvalidConfig;
+    }
+    try {
+        const auto user = app->auth().set_tier(email, tier);
+        if (!user) {
+            std::cerr << "No user has that email address\n";
+            return 1;
+        }
+        std::cout << "Set the tier of " << user->email << " to " << user->tier << '\n';
+        return 0;
+    } catch (const Error& error) {
+        std::cerr << error.what() << '\n';
+        for (const auto& field : error.fields()) {
+            std::cerr << "  - " << field.field << ": " << field.message << '\n';
+        }
+        return 1;
+    }
+}
+
 int run_cleanup(const config::Variables& variables) {
     const auto app = open_app(variables);
     if (!app) {

@@ -36,6 +36,13 @@ int run_create_admin(const config::Variables& variables, const std::string& emai
 // again once their access token expires). Exit 1 when no such user exists.
 int run_revoke_sessions(const config::Variables& variables, const std::string& email);
 
+// `set-tier --email E --tier T`: gives the user tier T (free, pro or enterprise; anything else
+// is refused), recorded as the audit event `tier_changed`. Exit 1 on refusal or when no such
+// user exists.
+int run_set_tier(
+    const config::Variables& variables, const std::string& email, const std::string& tier
+);
+
 // `cleanup`: deletes expired and long-revoked refresh tokens and expired denied token ids
 // (the same job `serve` runs daily).
 int run_cleanup(const config::Variables& variables);

@@ -491,6 +491,36 @@ std::optional<std::int64_t> AuthService::revoke_sessions(std::string_view email)
     return revoked;
 }
 
+std::optional<User> AuthService::set_tier(std::string_view email, std::string_view tier) {
+    if (!is_valid_tier(tier)) {
+        throw validation_error("tier", "must be one of free, pro, enterprise");
+    }
+    const auto checked = check_email(email);
+    if (!checked.normalized) {
+        return std::nullopt;
+    }
+    auto tx = db_.begin();
+    auto user = user_repository::find_by_email(tx, *checked.normalized);
+    if (!user) {
+        return std::nullopt;
+    }
+    const std::string previous = user->tier;
+    user->tier = std::string(tier);
+    user_repository::set_tier(tx, user->id, user->tier, now());
+    audit::record(
+        tx,
+        event(
+            "tier_changed",
+            audit::Outcome::kSuccess,
+            ClientInfo{"cli", "molvault set-tier", ""},
+            user->id.value,
+            {{"from", previous}, {"to", user->tier}}
+        )
+    );
+    tx.commit();
+    return user;
+}
+
 session_repository::CleanupCounts AuthService::cleanup() {
     const auto at = now();
     auto tx = db_.begin();

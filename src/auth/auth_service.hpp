@@ -84,6 +84,10 @@ public:
     // or nullopt when no user has that email.
     User create_admin(std::string_view email, std::string_view password);
     std::optional<std::int64_t> revoke_sessions(std::string_view email);
+    // Gives the user a new tier (quotas and per-user rate limits follow at once) and records
+    // `tier_changed`. Throws kValidation for a tier other than free, pro or enterprise; returns
+    // nullopt when no user has that email.
+    std::optional<User> set_tier(std::string_view email, std::string_view tier);
     session_repository::CleanupCounts cleanup();
 
 private:

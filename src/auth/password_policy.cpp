@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "auth/common_passwords.hpp"
+#include "common/text.hpp"
 
 // How the rules read a password:
 // - It must be valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). Invalid
@@ -32,77 +33,11 @@ constexpr std::size_t kMinLength = 8;
 constexpr std::size_t kMaxLength = 128;
 constexpr std::string_view kCommentPrefix = "#!comment";
 
-// Decodes strict UTF-8 (RFC 3629) into code points; std::nullopt when it is not valid.
-std::optional<std::u32string> decode_utf8(std::string_view text) {
-    std::u32string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        char32_t code = 0;
-        char32_t min = 0;
-        if (lead < 0x80U) {
-            out.push_back(lead);
-            ++i;
-            continue;
-        }
-        if ((lead & 0xE0U) == 0xC0U) {
-            length = 2;
-            code = lead & 0x1FU;
-            min = 0x80;
-        } else if ((lead & 0xF0U) == 0xE0U) {
-            length = 3;
-            code = lead & 0x0FU;
-            min = 0x800;
-        } else if ((lead & 0xF8U) == 0xF0U) {
-            length = 4;
-            code = lead & 0x07U;
-            min = 0x10000;
-        } else {
-            return std::nullopt;  // a continuation byte or 0xF8..0xFF where a character starts
-        }
-        if (text.size() - i < length) {
-            return std::nullopt;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0U) != 0x80U) {
-                return std::nullopt;
-            }
-            code = (code << 6U) | (next & 0x3FU);
-        }
-        const bool surrogate = code >= 0xD800 && code <= 0xDFFF;
-        if (code < min || code > 0x10FFFF || surrogate) {
-            return std::nullopt;
-        }
-        out.push_back(code);
-        i += length;
-    }
-    return out;
-}
-
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
-
-// Unicode White_Space, less the controls (tab, newline...) which are refused separately.
-bool is_space(char32_t c) {
-    return c == 0x20 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
-           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 bool is_upper(char32_t c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char32_t c) { return c >= 'a' && c <= 'z'; }
 bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
 bool is_special(char32_t c) {
-    return !is_upper(c) && !is_lower(c) && !is_digit(c) && !is_space(c) && !is_control(c);
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
+    return !is_upper(c) && !is_lower(c) && !is_digit(c) && !is_unicode_space(c) && !is_control(c);
 }
 
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -54,6 +54,21 @@ constexpr db::Statement kRecordSuccess{
     "hashed_password = COALESCE($2, hashed_password), updated_at = $3 WHERE id = $1",
 };
 
+constexpr db::Statement kLockTierPostgres{
+    "users.lock_tier",
+    "SELECT tier FROM users WHERE id = $1 FOR UPDATE",
+};
+// SQLite has no FOR UPDATE; the transaction already holds the database's write lock.
+constexpr db::Statement kLockTierSqlite{
+    "users.lock_tier",
+    "SELECT tier FROM users WHERE id = $1",
+};
+
+constexpr db::Statement kSetTier{
+    "users.set_tier",
+    "UPDATE users SET tier = $2, updated_at = $3 WHERE id = $1",
+};
+
 User read_user(const db::Row& row) {
     User user;
     user.id = UserId{row.text(0)};
@@ -143,6 +158,20 @@ void record_successful_login(
 ) {
     const db::Value hash = new_hash ? db::Value{*new_hash} : db::Value{nullptr};
     tx.execute(kRecordSuccess, {id.value, hash, now});
+}
+
+std::optional<std::string> lock_tier(db::Transaction& tx, const UserId& id) {
+    const auto& statement =
+        tx.backend() == db::Backend::kPostgres ? kLockTierPostgres : kLockTierSqlite;
+    const auto result = tx.execute(statement, {id.value});
+    if (result.empty()) {
+        return std::nullopt;
+    }
+    return result.rows.front().text(0);
+}
+
+void set_tier(db::Transaction& tx, const UserId& id, const std::string& tier, db::Timestamp now) {
+    tx.execute(kSetTier, {id.value, tier, now});
 }
 
 }  // namespace molvault::auth::user_repository

@@ -45,4 +45,13 @@ void record_successful_login(
     db::Timestamp now
 );
 
+// Locks the user's row until `tx` ends and returns their tier; nullopt when the user does not
+// exist. Writers that must see a stable per-user count (quotas) take this lock first, so two
+// of them for one user run one after the other. PostgreSQL: SELECT ... FOR UPDATE. SQLite has
+// no row locks and needs none: Transaction's BEGIN IMMEDIATE already serialises every writer.
+[[nodiscard]] std::optional<std::string> lock_tier(db::Transaction& tx, const UserId& id);
+
+// Sets the user's tier (one of is_valid_tier(); the CHECK constraint refuses anything else).
+void set_tier(db::Transaction& tx, const UserId& id, const std::string& tier, db::Timestamp now);
+
 }  // namespace molvault::auth::user_repository

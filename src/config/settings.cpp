@@ -492,6 +492,21 @@ LoadResult load_settings(const Variables& variables) {
     auto lockout_seconds = lockout_minutes * 60;
     read.integer("LOCKOUT_SECONDS", lockout_seconds, 1, 86'400);  // for tests; wins
     s.lockout_duration = std::chrono::seconds(lockout_seconds);
+    // Tier quotas: 0 or an empty value means unlimited
+    constexpr std::int64_t kMaxQuota = 1'000'000'000'000;
+    for (const auto& [name, target] :
+         {std::pair{"QUOTA_PROJECTS_FREE", &s.quota_projects_free},
+          std::pair{"QUOTA_PROJECTS_PRO", &s.quota_projects_pro},
+          std::pair{"QUOTA_PROJECTS_ENTERPRISE", &s.quota_projects_enterprise},
+          std::pair{"QUOTA_MOLECULES_FREE", &s.quota_molecules_free},
+          std::pair{"QUOTA_MOLECULES_PRO", &s.quota_molecules_pro},
+          std::pair{"QUOTA_MOLECULES_ENTERPRISE", &s.quota_molecules_enterprise}}) {
+        if (const auto value = variables.get(name); value && trim(*value).empty()) {
+            *target = 0;
+        } else {
+            read.integer<std::int64_t>(name, *target, 0, kMaxQuota);
+        }
+    }
 
     check_database(s, problems, production);
     if (production) {

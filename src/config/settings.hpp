@@ -5,6 +5,7 @@
 // environment.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -84,6 +85,13 @@ struct Settings {
     std::size_t hash_queue_limit = 64;               // HASH_QUEUE_LIMIT
     int lockout_threshold = 5;                       // LOCKOUT_THRESHOLD failed logins
     std::chrono::seconds lockout_duration{15 * 60};  // LOCKOUT_MINUTES, or LOCKOUT_SECONDS (wins)
+    // Tier quotas (QUOTA_<WHAT>_<TIER>): 0 means unlimited, and so does an empty variable
+    std::int64_t quota_projects_free = 10;  // projects per user
+    std::int64_t quota_projects_pro = 100;
+    std::int64_t quota_projects_enterprise = 0;
+    std::int64_t quota_molecules_free = 10'000;  // molecules per project
+    std::int64_t quota_molecules_pro = 1'000'000;
+    std::int64_t quota_molecules_enterprise = 0;
 };
 
 // The raw name → value pairs settings are read from.

@@ -45,16 +45,42 @@ void reject_unknown_fields(
     }
 }
 
-std::string required_string(const nlohmann::json& body, const char* name, std::size_t max_bytes) {
+std::optional<std::string> optional_string_field(const nlohmann::json& body, const char* name) {
     const auto it = body.find(name);
-    if (it == body.end() || !it->is_string()) {
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_string()) {
+        throw validation_error(name, "must be a string");
+    }
+    return it->get<std::string>();
+}
+
+std::string required_string_field(const nlohmann::json& body, const char* name) {
+    auto value = optional_string_field(body, name);
+    if (!value) {
         throw validation_error(name, "is required and must be a string");
     }
-    auto value = it->get<std::string>();
+    return std::move(*value);
+}
+
+std::string required_string(const nlohmann::json& body, const char* name, std::size_t max_bytes) {
+    auto value = required_string_field(body, name);
     if (value.size() > max_bytes) {
         throw validation_error(name, "is too long");
     }
     return value;
+}
+
+std::optional<bool> optional_bool_field(const nlohmann::json& body, const char* name) {
+    const auto it = body.find(name);
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_boolean()) {
+        throw validation_error(name, "must be true or false");
+    }
+    return it->get<bool>();
 }
 
 }  // namespace molvault::http

@@ -318,6 +318,44 @@ TEST(Settings, KeepsRateLimitingOnInProductionByDefault) {
     EXPECT_TRUE(result.settings.rate_limit_enabled);
 }
 
+TEST(Settings, TierQuotaDefaultsMatchTheIssue) {
+    const auto result = load_settings(Variables(std::map<std::string, std::string>{}));
+    ASSERT_TRUE(result.problems.empty());
+    const auto& s = result.settings;
+    EXPECT_EQ(s.quota_projects_free, 10);
+    EXPECT_EQ(s.quota_projects_pro, 100);
+    EXPECT_EQ(s.quota_projects_enterprise, 0) << "0 means unlimited";
+    EXPECT_EQ(s.quota_molecules_free, 10'000);
+    EXPECT_EQ(s.quota_molecules_pro, 1'000'000);
+    EXPECT_EQ(s.quota_molecules_enterprise, 0);
+}
+
+TEST(Settings, ReadsTierQuotasWithEmptyMeaningUnlimited) {
+    const auto result = load_settings(Variables({
+        {"QUOTA_PROJECTS_FREE", "3"},
+        {"QUOTA_PROJECTS_PRO", ""},
+        {"QUOTA_PROJECTS_ENTERPRISE", "5000"},
+        {"QUOTA_MOLECULES_FREE", "0"},
+        {"QUOTA_MOLECULES_PRO", "20"},
+        {"QUOTA_MOLECULES_ENTERPRISE", " "},
+    }));
+    ASSERT_TRUE(result.problems.empty()) << result.problems.front();
+    const auto& s = result.settings;
+    EXPECT_EQ(s.quota_projects_free, 3);
+    EXPECT_EQ(s.quota_projects_pro, 0);
+    EXPECT_EQ(s.quota_projects_enterprise, 5000);
+    EXPECT_EQ(s.quota_molecules_free, 0);
+    EXPECT_EQ(s.quota_molecules_pro, 20);
+    EXPECT_EQ(s.quota_molecules_enterprise, 0);
+}
+
+TEST(Settings, RefusesANegativeOrNonNumericQuotaNamingTheVariable) {
+    const auto result =
+        load_settings(Variables({{"QUOTA_PROJECTS_FREE", "-1"}, {"QUOTA_MOLECULES_PRO", "lots"}}));
+    EXPECT_TRUE(mentions(result.problems, "QUOTA_PROJECTS_FREE"));
+    EXPECT_TRUE(mentions(result.problems, "QUOTA_MOLECULES_PRO"));
+}
+
 TEST(DatabaseUrl, ParsesPostgresUrlWithEscapesAndParameters) {
     const auto url = parse_database_url("postgresql://us%40er:p%3Ass@host:6543/db?sslmode=require");
     ASSERT_TRUE(url);
