@@ -222,8 +222,8 @@ int App::serve() {
         const auto counts = auth_.cleanup();
         log::info(
             "token_cleanup",
-            {{"refresh_tokens_deleted", counts.refresh_tokens},
-             {"denied_access_tokens_deleted", counts.denied_access_tokens},
+            {{"refresh_rows_deleted", counts.refresh_tokens},
+             {"denylist_rows_deleted", counts.denied_access_tokens},
              {"sealed_successors_cleared", counts.sealed_successors}}
         );
     });

@@ -268,7 +268,7 @@ Session AuthService::login(
             audit::Outcome::kSuccess,
             client,
             user->id.value,
-            {{"rehashed", rehashed.has_value()}}
+            {{"password_upgraded", rehashed.has_value()}}
         )
     );
     tx.commit();
@@ -354,7 +354,10 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
         if (previous) {
             successor = std::move(*previous);
             user_id = stored->user_id;
-        } else if (stored->revoked_at) {
+        } else if (stored->revoked_reason == "rotated" || stored->revoked_reason == "reuse") {
+            // A token that was rotated away (or whose family was already killed for that) is
+            // being replayed: someone holds a copy. Tokens revoked by logout or an operator
+            // are merely stale and fall through to a plain failure below.
             const auto revoked =
                 session_repository::revoke_family(tx, stored->family_id, "reuse", at);
             audit::record(
@@ -364,7 +367,7 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
                     audit::Outcome::kAlert,
                     client,
                     stored->user_id.value,
-                    {{"family_id", stored->family_id}, {"revoked_tokens", revoked}}
+                    {{"family_id", stored->family_id}, {"revoked_sessions", revoked}}
                 )
             );
             tx.commit();
@@ -377,7 +380,7 @@ Session AuthService::refresh(std::string_view refresh_token, const ClientInfo& c
                     audit::Outcome::kFailure,
                     client,
                     stored->user_id.value,
-                    {{"reason", "expired"}}
+                    {{"reason", stored->revoked_at ? "revoked" : "expired"}}
                 )
             );
             tx.commit();
@@ -484,7 +487,7 @@ std::optional<std::int64_t> AuthService::revoke_sessions(std::string_view email)
             audit::Outcome::kSuccess,
             ClientInfo{"cli", "molvault revoke-sessions", ""},
             user->id.value,
-            {{"revoked_tokens", revoked}}
+            {{"revoked_sessions", revoked}}
         )
     );
     tx.commit();

@@ -353,6 +353,12 @@ TEST_P(Auth, LogoutRevokesTheSessionAndClearsCookies) {
     EXPECT_EQ(me(client, access).status, 401) << "the access token's jti is denied";
     EXPECT_EQ(refresh(client, refresh_token).status, 401);
     EXPECT_EQ(
+        query({"theft", "SELECT COUNT(*) FROM audit_events WHERE event = 'token_theft_suspected'"})
+            .one()
+            .integer(0),
+        0
+    ) << "a token revoked by logout is stale, not stolen";
+    EXPECT_EQ(
         query({"live", "SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL"})
             .one()
             .integer(0),
