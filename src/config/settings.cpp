@@ -483,9 +483,21 @@ LoadResult load_settings(const Variables& variables) {
             problems.push_back(fmt::format("{} must not be empty", name));
         }
     }
-    s.hash_threads = cores;
+    // A sign-in waiting for the hashing pool holds an HTTP worker. By default at most half the
+    // workers can be inside sign-ins (running or queued), so a login flood is refused with 503
+    // while the other half keep serving /me, /health and everything else.
+    s.hash_threads = std::clamp(cores, 1, std::max(1, s.worker_threads / 4));
     read.integer("HASH_THREADS", s.hash_threads, 1, 256);
+    s.hash_queue_limit =
+        static_cast<std::size_t>(std::max(1, s.worker_threads / 2 - s.hash_threads));
     read.integer<std::size_t>("HASH_QUEUE_LIMIT", s.hash_queue_limit, 1, 100'000);
+    if (static_cast<std::size_t>(s.hash_threads) + s.hash_queue_limit >=
+        static_cast<std::size_t>(s.worker_threads)) {
+        problems.emplace_back(
+            "HASH_THREADS + HASH_QUEUE_LIMIT must be less than HTTP_WORKERS, or a login flood "
+            "can occupy every worker"
+        );
+    }
     read.integer("LOCKOUT_THRESHOLD", s.lockout_threshold, 1, 1000);
     auto lockout_minutes = static_cast<int>(s.lockout_duration.count() / 60);
     read.integer("LOCKOUT_MINUTES", lockout_minutes, 1, 1440);

@@ -76,14 +76,14 @@ struct Settings {
     auth::HashAlgorithm password_hash_algorithm = auth::HashAlgorithm::kBcrypt;  // bcrypt|argon2id
     std::string password_pepper;             // PASSWORD_PEPPER, >= 32 chars; required in production
     bool password_pepper_generated = false;  // true when a development pepper was made for us
-    std::chrono::seconds access_token_ttl{900};      // ACCESS_TOKEN_TTL_SECONDS
-    std::chrono::days refresh_token_ttl{30};         // REFRESH_TOKEN_TTL_DAYS
-    std::chrono::seconds refresh_reuse_grace{10};    // REFRESH_REUSE_GRACE_SECONDS
-    std::string jwt_issuer = "molvault";             // JWT_ISSUER
-    std::string jwt_audience = "molvault-api";       // JWT_AUDIENCE
-    int hash_threads = 1;                            // HASH_THREADS; load_settings: one per core
-    std::size_t hash_queue_limit = 64;               // HASH_QUEUE_LIMIT
-    int lockout_threshold = 5;                       // LOCKOUT_THRESHOLD failed logins
+    std::chrono::seconds access_token_ttl{900};    // ACCESS_TOKEN_TTL_SECONDS
+    std::chrono::days refresh_token_ttl{30};       // REFRESH_TOKEN_TTL_DAYS
+    std::chrono::seconds refresh_reuse_grace{10};  // REFRESH_REUSE_GRACE_SECONDS
+    std::string jwt_issuer = "molvault";           // JWT_ISSUER
+    std::string jwt_audience = "molvault-api";     // JWT_AUDIENCE
+    int hash_threads = 1;              // HASH_THREADS; default one per core, at most HTTP_WORKERS/4
+    std::size_t hash_queue_limit = 6;  // HASH_QUEUE_LIMIT; default HTTP_WORKERS/2 - HASH_THREADS
+    int lockout_threshold = 5;         // LOCKOUT_THRESHOLD failed logins
     std::chrono::seconds lockout_duration{15 * 60};  // LOCKOUT_MINUTES, or LOCKOUT_SECONDS (wins)
     // Tier quotas (QUOTA_<WHAT>_<TIER>): 0 means unlimited, and so does an empty variable
     std::int64_t quota_projects_free = 10;  // projects per user

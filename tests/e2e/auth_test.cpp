@@ -399,7 +399,8 @@ TEST_P(Auth, CookieAuthenticatedWritesNeedTheCsrfToken) {
 }
 
 TEST_P(Auth, TenConcurrentRegistrationsOfOneEmailGiveOneAccount) {
-    const auto server = start();
+    const auto server =
+        start({{"HTTP_WORKERS", "16"}, {"HASH_THREADS", "2"}, {"HASH_QUEUE_LIMIT", "10"}});
     std::vector<std::future<int>> results;
     for (int i = 0; i < 10; ++i) {
         results.push_back(std::async(std::launch::async, [port = server->port(), i] {

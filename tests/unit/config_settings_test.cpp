@@ -112,6 +112,7 @@ TEST(Settings, RefusesEachBadProductionSetting) {
         {"JWT_AUDIENCE", "", "JWT_AUDIENCE must not be empty"},
         {"HASH_THREADS", "0", "HASH_THREADS must be an integer"},
         {"HASH_QUEUE_LIMIT", "0", "HASH_QUEUE_LIMIT must be an integer"},
+        {"HASH_QUEUE_LIMIT", "64", "HASH_QUEUE_LIMIT must be less than HTTP_WORKERS"},
         {"LOCKOUT_THRESHOLD", "0", "LOCKOUT_THRESHOLD must be an integer"},
         {"LOCKOUT_MINUTES", "forever", "LOCKOUT_MINUTES must be an integer"},
         {"LOCKOUT_SECONDS", "0", "LOCKOUT_SECONDS must be an integer"},
@@ -143,7 +144,9 @@ TEST(Settings, AuthenticationDefaultsMatchTheChecklist) {
     EXPECT_EQ(s.jwt_issuer, "molvault");
     EXPECT_EQ(s.jwt_audience, "molvault-api");
     EXPECT_GE(s.hash_threads, 1);
-    EXPECT_EQ(s.hash_queue_limit, 64U);
+    EXPECT_LE(s.hash_threads, 4) << "at most a quarter of the 16 workers";
+    EXPECT_EQ(s.hash_queue_limit, static_cast<std::size_t>(8 - s.hash_threads))
+        << "sign-ins can hold at most half the workers";
     EXPECT_EQ(s.lockout_threshold, 5);
     EXPECT_EQ(s.lockout_duration, std::chrono::minutes(15));
 }
