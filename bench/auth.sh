@@ -16,10 +16,8 @@
 #   me+flood   GET /api/v1/auth/me (wrk -t1 -c10) while a second wrk floods login
 #              (-t2 -c100, as above): how an authenticated read fares while hashing is
 #              saturated. The flood's own summary is printed too. A waiting login holds an
-#              HTTP worker, so with the default sizes (HTTP_WORKERS=16 < HASH_THREADS +
-#              HASH_QUEUE_LIMIT) the flood fills every worker before the hashing queue refuses
-#              anything, and /me waits behind the logins. Compare with, for example,
-#              HTTP_WORKERS=24 HASH_QUEUE_LIMIT=8 bench/auth.sh.
+#              HTTP worker; by default sign-ins may hold at most half of them, so the excess
+#              logins get a fast 503 and /me keeps its own workers.
 # then stops the server with SIGTERM. When wrk stops, molvault still works off every request it
 # had accepted (for logins, a password hash each), so before each scenario the script waits
 # until /health answers within 100 ms again, and reports how long that took. Variables exported by the caller apply to the server
@@ -197,7 +195,7 @@ wait_idle
 refresh_requests="$(awk '/^ +[0-9]+ requests in /{ print $1 }' "$work_dir/refresh.txt")"
 echo
 echo "bench: settings: BCRYPT_ROUNDS=${BCRYPT_ROUNDS:-12}," \
-    "HASH_THREADS=${HASH_THREADS:-cores}, HASH_QUEUE_LIMIT=${HASH_QUEUE_LIMIT:-64}," \
+    "HASH_THREADS=${HASH_THREADS:-default}, HASH_QUEUE_LIMIT=${HASH_QUEUE_LIMIT:-default}," \
     "HTTP_WORKERS=${HTTP_WORKERS:-16}, SQLite"
 echo "bench: GET /me,      wrk -t2 -c100 -d${duration}s: $(summarize "$work_dir/me.txt")"
 echo "bench: POST refresh, wrk -t2 -c100 -d${duration}s: $(summarize "$work_dir/refresh.txt")"
