@@ -34,69 +34,23 @@ readonly duration="${DURATION:-10}"
 readonly threads=2 connections=100
 readonly wrk_timeout="${WRK_TIMEOUT:-10s}" # logins queue for the hashing pool; wrk's 2 s is short
 readonly refresh_tokens="${REFRESH_TOKENS:-$((duration * 5000))}"
-readonly ready_timeout=30 # seconds for the server to answer /health
 readonly idle_timeout=300 # seconds for the server to work off what a scenario left queued
-readonly stop_timeout=40  # seconds for a graceful stop (molvault drains for up to 30 s)
 readonly email="bench@example.com" password="Bench-Mark-2931!"
 
-bash scripts/build.sh
-binary="$(realpath "${MOLVAULT_BIN:-build/release/molvault}")"
-readonly binary bench_dir="$PWD/bench"
+readonly bench_dir="$PWD/bench"
 
-work_dir="$(mktemp -d /tmp/molvault-bench-auth.XXXXXXXX)"
-readonly work_dir
-server_pid=""
+# shellcheck source=bench/lib/server.sh
+source bench/lib/server.sh
 flood_pid=""
-
-stop_server() {
+stop_flood() {
     if [[ -n "$flood_pid" ]] && kill -0 "$flood_pid" 2>/dev/null; then
         kill -TERM "$flood_pid" 2>/dev/null || true
         wait "$flood_pid" 2>/dev/null || true
     fi
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid"
-        local deadline=$((SECONDS + stop_timeout))
-        while kill -0 "$server_pid" 2>/dev/null && ((SECONDS < deadline)); do
-            sleep 0.2
-        done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            echo "bench: molvault did not stop within ${stop_timeout}s of SIGTERM; killing it" >&2
-            kill -KILL "$server_pid" 2>/dev/null || true
-        fi
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work_dir"
 }
-trap stop_server EXIT
-
-port="$(/usr/bin/python3 -c '
-import socket
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])')"
-readonly port base="http://127.0.0.1:${port}"
+extra_stop=stop_flood
 readonly database="$work_dir/data/molvault.db"
-
-echo "bench: starting $binary on 127.0.0.1:${port} (DATA_DIR ${work_dir}/data)"
-(
-    cd "$work_dir"
-    export HOST=127.0.0.1 PORT="$port" DATA_DIR="$work_dir/data"
-    export DATABASE_URL="sqlite:$database"
-    export RATE_LIMIT_ENABLED=false LOG_LEVEL=warn
-    export BCRYPT_ROUNDS="${BCRYPT_ROUNDS:-12}"
-    exec "$binary" serve --migrate
-) >"$work_dir/server.log" 2>&1 &
-server_pid=$!
-
-deadline=$((SECONDS + ready_timeout))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health" || true)" == 200 ]]; do
-    if ! kill -0 "$server_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-        echo "bench: molvault did not answer 200 on $base/health; its log:" >&2
-        cat "$work_dir/server.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
+start_molvault DATABASE_URL="sqlite:$database" BCRYPT_ROUNDS="${BCRYPT_ROUNDS:-12}"
 
 # post PATH JSON: prints the body; fails unless the status is 2xx.
 post() {

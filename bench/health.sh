@@ -12,59 +12,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 readonly duration="${DURATION:-15}"
-readonly ready_timeout=30 # seconds for the server to answer /health
-readonly stop_timeout=40  # seconds for a graceful stop (molvault drains for up to 30 s)
 
-bash scripts/build.sh
-binary="$(realpath "${MOLVAULT_BIN:-build/release/molvault}")"
-readonly binary
-
-work_dir="$(mktemp -d /tmp/molvault-bench.XXXXXXXX)"
-readonly work_dir
-server_pid=""
-
-stop_server() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid"
-        local deadline=$((SECONDS + stop_timeout))
-        while kill -0 "$server_pid" 2>/dev/null && ((SECONDS < deadline)); do
-            sleep 0.2
-        done
-        if kill -0 "$server_pid" 2>/dev/null; then
-            echo "bench: molvault did not stop within ${stop_timeout}s of SIGTERM; killing it" >&2
-            kill -KILL "$server_pid" 2>/dev/null || true
-        fi
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work_dir"
-}
-trap stop_server EXIT
-
-port="$(/usr/bin/python3 -c '
-import socket
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])')"
-readonly port url="http://127.0.0.1:${port}/health"
-
-echo "bench: starting $binary on 127.0.0.1:${port} (DATA_DIR ${work_dir}/data)"
-(
-    cd "$work_dir"
-    export HOST=127.0.0.1 PORT="$port" DATA_DIR="$work_dir/data"
-    export RATE_LIMIT_ENABLED=false LOG_LEVEL=warn
-    exec "$binary" serve --migrate
-) >"$work_dir/server.log" 2>&1 &
-server_pid=$!
-
-deadline=$((SECONDS + ready_timeout))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)" == 200 ]]; do
-    if ! kill -0 "$server_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-        echo "bench: molvault did not answer 200 on $url; its log:" >&2
-        cat "$work_dir/server.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
+# shellcheck source=bench/lib/server.sh
+source bench/lib/server.sh
+start_molvault RATE_LIMIT_ENABLED=false
+readonly url="$base/health"
 
 wrk -t2 -c100 -d"${duration}s" --latency "$url" | tee "$work_dir/wrk.txt"
 

@@ -491,8 +491,11 @@ LoadResult load_settings(const Variables& variables) {
     s.hash_queue_limit =
         static_cast<std::size_t>(std::max(1, s.worker_threads / 2 - s.hash_threads));
     read.integer<std::size_t>("HASH_QUEUE_LIMIT", s.hash_queue_limit, 1, 100'000);
-    if (static_cast<std::size_t>(s.hash_threads) + s.hash_queue_limit >=
-        static_cast<std::size_t>(s.worker_threads)) {
+    // With one or two workers there is no worker left to protect; any sizing will do.
+    constexpr int kSmallestProtectableWorkers = 3;
+    if (s.worker_threads >= kSmallestProtectableWorkers &&
+        static_cast<std::size_t>(s.hash_threads) + s.hash_queue_limit >=
+            static_cast<std::size_t>(s.worker_threads)) {
         problems.emplace_back(
             "HASH_THREADS + HASH_QUEUE_LIMIT must be less than HTTP_WORKERS, or a login flood "
             "can occupy every worker"

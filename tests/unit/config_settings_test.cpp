@@ -264,6 +264,11 @@ TEST(Settings, RefusesAMalformedRedisUrl) {
     EXPECT_TRUE(mentions(result.problems, "REDIS_URL has a bad port"));
 }
 
+TEST(Settings, AcceptsTheDefaultHashingPoolWithOneWorker) {
+    const std::map<std::string, std::string> values = {{"HTTP_WORKERS", "1"}};
+    EXPECT_TRUE(load_settings(Variables(values)).problems.empty());
+}
+
 TEST(Settings, AllowsLoopbackPostgresWithoutTls) {
     auto values = good_production();
     values["DATABASE_URL"] = "postgresql://molvault:Xk9pQ2vLm7Rt4Wz8Bn1@127.0.0.1:5432/molvault";
