@@ -186,9 +186,8 @@ http::Middleware csrf_protection() {
     return [](http::Request& request, const http::Handler& next) {
         const bool exempt =
             request.path == "/api/v1/auth/login" || request.path == "/api/v1/auth/register";
-        const bool cookie_auth =
-            !request.headers.contains("Authorization") &&
-            (http::cookie(request, kAccessCookie) || http::cookie(request, kRefreshCookie));
+        const bool cookie_auth = !bearer_token(request) && (http::cookie(request, kAccessCookie) ||
+                                                            http::cookie(request, kRefreshCookie));
         if (is_unsafe(request.method) && cookie_auth && !exempt) {
             const auto expected = http::cookie(request, kCsrfCookie);
             const auto given = request.header("X-CSRF-Token");

@@ -380,6 +380,17 @@ TEST_P(Auth, CookieAuthenticatedWritesNeedTheCsrfToken) {
     EXPECT_EQ(
         client
             .request(
+                "POST",
+                "/api/v1/auth/logout",
+                "",
+                {{"Cookie", cookies}, {"Authorization", "Basic Zm9vOmJhcg=="}}
+            )
+            .status,
+        403
+    ) << "only a Bearer header exempts a request from the CSRF check";
+    EXPECT_EQ(
+        client
+            .request(
                 "POST", "/api/v1/auth/logout", "", {{"Cookie", cookies}, {"X-CSRF-Token", "wrong"}}
             )
             .status,
