@@ -32,8 +32,8 @@ int run_migrate(const config::Variables& variables, MigrateAction action, std::o
 // without echo when stdin is a terminal). Enforces the password policy. Exit 1 on refusal.
 int run_create_admin(const config::Variables& variables, const std::string& email);
 
-// `revoke-sessions --email E`: revokes every refresh token of the user (they must sign in
-// again once their access token expires). Exit 1 when no such user exists.
+// `revoke-sessions --email E`: revokes every refresh token of the user and refuses their
+// access tokens issued so far: they must sign in again at once. Exit 1 when no such user exists.
 int run_revoke_sessions(const config::Variables& variables, const std::string& email);
 
 // `set-tier --email E --tier T`: gives the user tier T (free, pro or enterprise; anything else

@@ -439,8 +439,13 @@ std::optional<Authenticated> AuthService::authenticate(std::string_view access_t
     if (!claims) {
         return std::nullopt;
     }
-    const auto access = user_repository::check_access(db_, UserId{claims->user_id}, claims->jti);
-    if (!access || !access->is_active || access->jti_revoked) {
+    const auto access = user_repository::check_access(
+        db_,
+        UserId{claims->user_id},
+        claims->jti,
+        std::chrono::time_point_cast<std::chrono::microseconds>(claims->issued_at)
+    );
+    if (!access || !access->is_active || access->token_revoked) {
         return std::nullopt;
     }
     return Authenticated{
@@ -479,7 +484,17 @@ std::optional<std::int64_t> AuthService::revoke_sessions(std::string_view email)
     if (!user) {
         return std::nullopt;
     }
-    const auto revoked = session_repository::revoke_user(tx, user->id, "admin", now());
+    const auto at = now();
+    const auto revoked = session_repository::revoke_user(tx, user->id, "admin", at);
+    // JWTs carry whole seconds: tokens issued earlier in this second survive, so that a
+    // sign-in right after the revocation is not refused.
+    user_repository::revoke_access_tokens(
+        tx,
+        user->id,
+        std::chrono::time_point_cast<std::chrono::microseconds>(
+            std::chrono::floor<std::chrono::seconds>(at)
+        )
+    );
     audit::record(
         tx,
         event(

@@ -80,8 +80,9 @@ public:
     [[nodiscard]] User current_user(const UserId& id);
 
     // Operator commands. create_admin enforces the password policy (kValidation) and refuses an
-    // existing email (kConflict). revoke_sessions returns how many refresh tokens it revoked,
-    // or nullopt when no user has that email.
+    // existing email (kConflict). revoke_sessions revokes every refresh token and every access
+    // token issued before this second, and returns how many refresh tokens it revoked, or
+    // nullopt when no user has that email.
     User create_admin(std::string_view email, std::string_view password);
     std::optional<std::int64_t> revoke_sessions(std::string_view email);
     // Gives the user a new tier (quotas and per-user rate limits follow at once) and records

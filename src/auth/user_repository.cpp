@@ -31,7 +31,13 @@ constexpr db::Statement kCheckAccess{
     "users.check_access",
     "SELECT role, tier, is_active, "
     "EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $2) "
+    "OR COALESCE(tokens_valid_after > $3, false) "
     "FROM users WHERE id = $1",
+};
+
+constexpr db::Statement kRevokeAccessTokens{
+    "users.revoke_access_tokens",
+    "UPDATE users SET tokens_valid_after = $2, updated_at = $2 WHERE id = $1",
 };
 
 constexpr db::Statement kRecordFailedLogin{
@@ -126,14 +132,18 @@ std::optional<User> find_by_id(db::Transaction& tx, const UserId& id) {
 }
 
 std::optional<AccessCheck> check_access(
-    db::Database& db, const UserId& id, const std::string& jti
+    db::Database& db, const UserId& id, const std::string& jti, db::Timestamp issued_at
 ) {
-    const auto result = db.execute(kCheckAccess, {id.value, jti});
+    const auto result = db.execute(kCheckAccess, {id.value, jti, issued_at});
     if (result.empty()) {
         return std::nullopt;
     }
     const auto& row = result.rows.front();
     return AccessCheck{row.text(0), row.text(1), row.boolean(2), row.boolean(3)};
+}
+
+void revoke_access_tokens(db::Transaction& tx, const UserId& id, db::Timestamp issued_before) {
+    tx.execute(kRevokeAccessTokens, {id.value, issued_before});
 }
 
 FailedLogin record_failed_login(

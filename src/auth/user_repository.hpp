@@ -17,17 +17,21 @@ void insert(db::Transaction& tx, const User& user);
 [[nodiscard]] std::optional<User> find_by_id(db::Database& db, const UserId& id);
 [[nodiscard]] std::optional<User> find_by_id(db::Transaction& tx, const UserId& id);
 
-// Role, tier and whether the user is active, plus whether `jti` is on the revocation list; one
-// round trip for the authentication of a request. nullopt when the user does not exist.
+// Role, tier and whether the user is active, plus whether the access token is revoked (its
+// `jti` is on the denylist, or it was issued before an operator revoked the user's tokens);
+// one round trip for the authentication of a request. nullopt when the user does not exist.
 struct AccessCheck {
     std::string role;
     std::string tier;
     bool is_active = false;
-    bool jti_revoked = false;
+    bool token_revoked = false;
 };
 [[nodiscard]] std::optional<AccessCheck> check_access(
-    db::Database& db, const UserId& id, const std::string& jti
+    db::Database& db, const UserId& id, const std::string& jti, db::Timestamp issued_at
 );
+
+// Refuses from now on every access token of the user issued before `issued_before`.
+void revoke_access_tokens(db::Transaction& tx, const UserId& id, db::Timestamp issued_before);
 
 // Counts a failed login. The counter restarts after an expired lock; reaching `threshold` sets
 // locked_until = now + lock. Returns the new count and lock.

@@ -505,10 +505,17 @@ TEST_P(Auth, OperatorCommandsCreateAdminsRevokeSessionsAndCleanUp) {
     EXPECT_EQ(admin.json()["user"]["role"], "admin");
 
     const auto token = cookie_value(admin, "refresh_token");
+    const std::string access = admin.json()["access_token"];
+    ASSERT_EQ(me(client, access).status, 200);
+    std::this_thread::sleep_for(1100ms);  // JWT iat has whole seconds
     const auto revoked = run_molvault({"revoke-sessions", "--email", "ROOT@example.com"}, env);
     ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
     EXPECT_NE(revoked.output.find("Revoked 1 refresh token"), std::string::npos);
     EXPECT_EQ(refresh(client, token).status, 401);
+    EXPECT_EQ(me(client, access).status, 401) << "live access tokens end with the revocation";
+    const auto again = login(client, "root@example.com", "Adm1n-Pass!word");
+    ASSERT_EQ(again.status, 200);
+    EXPECT_EQ(me(client, again.json()["access_token"]).status, 200) << "new sign-ins work";
     EXPECT_EQ(run_molvault({"revoke-sessions", "--email", "ghost@example.com"}, env).exit_code, 1);
 
     const auto cleaned = run_molvault({"cleanup"}, env);

@@ -1,0 +1,3 @@
+-- Access tokens issued before tokens_valid_after are refused: `molvault revoke-sessions` sets it,
+-- so an operator's revocation ends live access tokens at once, not when they expire.
+ALTER TABLE users ADD COLUMN tokens_valid_after TIMESTAMPTZ NULL;
