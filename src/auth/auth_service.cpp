@@ -61,6 +61,27 @@ void record_failure(
     );
 }
 
+// An operator command's change, attributed to the command line rather than a client.
+template <class Target>
+void record_operator_action(
+    Target& target,
+    std::string name,
+    std::string command,
+    std::string user_id,
+    nlohmann::json details = nlohmann::json::object()
+) {
+    audit::record(
+        target,
+        event(
+            std::move(name),
+            audit::Outcome::kSuccess,
+            ClientInfo{"cli", std::move(command), ""},
+            std::move(user_id),
+            std::move(details)
+        )
+    );
+}
+
 std::string derive_sealing_key(const std::string& secret) {
     std::string key(crypto_secretbox_KEYBYTES, '\0');
     crypto_generichash(
@@ -462,15 +483,7 @@ User AuthService::current_user(const UserId& id) {
 
 User AuthService::create_admin(std::string_view email, std::string_view password) {
     auto user = create_user(email, password, "admin");
-    audit::record(
-        db_,
-        event(
-            "admin_created",
-            audit::Outcome::kSuccess,
-            ClientInfo{"cli", "molvault create-admin", ""},
-            user.id.value
-        )
-    );
+    record_operator_action(db_, "admin_created", "molvault create-admin", user.id.value);
     return user;
 }
 
@@ -495,15 +508,12 @@ std::optional<std::int64_t> AuthService::revoke_sessions(std::string_view email)
             std::chrono::floor<std::chrono::seconds>(at)
         )
     );
-    audit::record(
+    record_operator_action(
         tx,
-        event(
-            "sessions_revoked",
-            audit::Outcome::kSuccess,
-            ClientInfo{"cli", "molvault revoke-sessions", ""},
-            user->id.value,
-            {{"revoked_sessions", revoked}}
-        )
+        "sessions_revoked",
+        "molvault revoke-sessions",
+        user->id.value,
+        {{"revoked_sessions", revoked}}
     );
     tx.commit();
     return revoked;
@@ -525,15 +535,12 @@ std::optional<User> AuthService::set_tier(std::string_view email, std::string_vi
     const std::string previous = user->tier;
     user->tier = std::string(tier);
     user_repository::set_tier(tx, user->id, user->tier, now());
-    audit::record(
+    record_operator_action(
         tx,
-        event(
-            "tier_changed",
-            audit::Outcome::kSuccess,
-            ClientInfo{"cli", "molvault set-tier", ""},
-            user->id.value,
-            {{"from", previous}, {"to", user->tier}}
-        )
+        "tier_changed",
+        "molvault set-tier",
+        user->id.value,
+        {{"from", previous}, {"to", user->tier}}
     );
     tx.commit();
     return user;

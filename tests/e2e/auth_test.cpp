@@ -73,6 +73,11 @@ protected:
         return admin_->execute(statement, params);
     }
 
+    // The single integer a COUNT(*) or similar query returns.
+    std::int64_t scalar(std::string_view sql, std::initializer_list<db::Value> params = {}) {
+        return query({"scalar", sql}, params).one().integer(0);
+    }
+
     std::unique_ptr<TestDatabase> database_;
     std::unique_ptr<db::Database> admin_;
 };
@@ -119,7 +124,7 @@ TEST_P(Auth, RejectsEachWeakPassword) {
         EXPECT_EQ(response.header("Content-Type"), "application/problem+json");
         EXPECT_EQ(response.json()["errors"][0]["field"], "password");
     }
-    EXPECT_TRUE(query({"count", "SELECT COUNT(*) FROM users"}).one().integer(0) == 0);
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM users"), 0) << "nothing was stored";
 }
 
 TEST_P(Auth, RejectsADuplicateEmailInAnotherLetterCase) {
@@ -187,13 +192,8 @@ TEST_P(Auth, LocksAnAccountAfterFiveFailuresAndUnlocksByItself) {
         << "locked even with the right password";
     std::this_thread::sleep_for(2500ms);
     EXPECT_EQ(login(client, "lock@example.com").status, 200) << "the lock lifted by itself";
-    EXPECT_EQ(query({"count", "SELECT failed_login_attempts FROM users"}).one().integer(0), 0);
-    EXPECT_GE(
-        query({"locks", "SELECT COUNT(*) FROM audit_events WHERE event = 'account_locked'"})
-            .one()
-            .integer(0),
-        1
-    );
+    EXPECT_EQ(scalar("SELECT failed_login_attempts FROM users"), 0);
+    EXPECT_GE(scalar("SELECT COUNT(*) FROM audit_events WHERE event = 'account_locked'"), 1);
 }
 
 TEST_P(Auth, RejectsBadAccessTokens) {
@@ -273,22 +273,14 @@ TEST_P(Auth, RotatesRefreshTokensAndKillsTheFamilyOnReuse) {
     const auto second = cookie_value(rotated, "refresh_token");
     EXPECT_NE(first, second);
     EXPECT_EQ(second.size(), 43U);
-    EXPECT_EQ(
-        query({"raw", "SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1"}, {first})
-            .one()
-            .integer(0),
-        0
-    ) << "tokens are stored only as hashes";
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1", {first}), 0)
+        << "tokens are stored only as hashes";
 
     std::this_thread::sleep_for(50ms);
     EXPECT_EQ(refresh(client, first).status, 401) << "a rotated token is refused";
     EXPECT_EQ(refresh(client, second).status, 401) << "its whole family was revoked";
-    EXPECT_EQ(
-        query({"theft", "SELECT COUNT(*) FROM audit_events WHERE event = 'token_theft_suspected'"})
-            .one()
-            .integer(0),
-        2
-    ) << "each presentation of a revoked token is reported";
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_events WHERE event = 'token_theft_suspected'"), 2)
+        << "each presentation of a revoked token is reported";
     EXPECT_EQ(refresh(client, "made-up-token").status, 401);
 }
 
@@ -324,12 +316,7 @@ TEST_P(Auth, ConcurrentRefreshesWithOneTokenLeaveOneLiveSuccessor) {
         successors.insert(cookie_value(response, "refresh_token"));
     }
     EXPECT_EQ(successors.size(), 1U);
-    EXPECT_EQ(
-        query({"live", "SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL"})
-            .one()
-            .integer(0),
-        1
-    );
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL"), 1);
 }
 
 TEST_P(Auth, LogoutRevokesTheSessionAndClearsCookies) {
@@ -352,18 +339,9 @@ TEST_P(Auth, LogoutRevokesTheSessionAndClearsCookies) {
     }
     EXPECT_EQ(me(client, access).status, 401) << "the access token's jti is denied";
     EXPECT_EQ(refresh(client, refresh_token).status, 401);
-    EXPECT_EQ(
-        query({"theft", "SELECT COUNT(*) FROM audit_events WHERE event = 'token_theft_suspected'"})
-            .one()
-            .integer(0),
-        0
-    ) << "a token revoked by logout is stale, not stolen";
-    EXPECT_EQ(
-        query({"live", "SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL"})
-            .one()
-            .integer(0),
-        0
-    );
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM audit_events WHERE event = 'token_theft_suspected'"), 0)
+        << "a token revoked by logout is stale, not stolen";
+    EXPECT_EQ(scalar("SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL"), 0);
 }
 
 TEST_P(Auth, CookieAuthenticatedWritesNeedTheCsrfToken) {
