@@ -13,6 +13,7 @@
 #include "http/json.hpp"
 #include "http/middleware.hpp"
 #include "http/server.hpp"
+#include "molecules/molecule_routes.hpp"
 #include "projects/project_routes.hpp"
 #include "ratelimit/memory_rate_limiter.hpp"
 #include "ratelimit/redis_rate_limiter.hpp"
@@ -119,6 +120,14 @@ TierQuota project_quota(const config::Settings& settings) {
     };
 }
 
+TierQuota molecule_quota(const config::Settings& settings) {
+    return {
+        settings.quota_molecules_free,
+        settings.quota_molecules_pro,
+        settings.quota_molecules_enterprise,
+    };
+}
+
 auth::CookiePolicy cookie_policy(const config::Settings& settings) {
     auth::CookiePolicy policy;
     policy.secure = settings.cookie_secure;
@@ -146,7 +155,8 @@ App::App(config::Settings settings)
           tokens_,
           auth_options(settings_)
       ),
-      projects_(*database_, project_quota(settings_)) {
+      projects_(*database_, project_quota(settings_)),
+      molecules_(*database_, molecule_quota(settings_)) {
     metrics_.set_pool_source([db = database_.get()] { return db->pool_stats(); });
     readiness_checks_.push_back({"database", [db = database_.get()] { return db->ping(); }});
     if (!settings_.redis_url.empty()) {
@@ -196,6 +206,7 @@ App::App(config::Settings settings)
     ops::add_health_routes(router_, readiness_checks_, metrics_);
     auth::add_auth_routes(router_, auth_, cookie_policy(settings_));
     projects::add_project_routes(router_, projects_);
+    molecules::add_molecule_routes(router_, molecules_);
     if (settings_.env == config::Environment::kTest) {
         add_test_routes(router_);
     }

@@ -15,6 +15,7 @@
 #include "config/settings.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
+#include "molecules/molecule_service.hpp"
 #include "ops/health_routes.hpp"
 #include "ops/metrics.hpp"
 #include "ops/periodic_job.hpp"
@@ -47,6 +48,7 @@ public:
     [[nodiscard]] db::Database& database() { return *database_; }
     [[nodiscard]] auth::AuthService& auth() { return auth_; }
     [[nodiscard]] projects::ProjectService& projects() { return projects_; }
+    [[nodiscard]] molecules::MoleculeService& molecules() { return molecules_; }
     // The route table, complete once the constructor returns (`molvault routes` prints it).
     [[nodiscard]] const http::Router& router() const { return router_; }
 
@@ -63,6 +65,7 @@ private:
     auth::TokenService tokens_;
     auth::AuthService auth_;
     projects::ProjectService projects_;
+    molecules::MoleculeService molecules_;
     ops::Metrics metrics_;
     std::vector<ops::ReadinessCheck> readiness_checks_;
     std::unique_ptr<ratelimit::RateLimiter> rate_limiter_;  // null when RATE_LIMIT_ENABLED=false

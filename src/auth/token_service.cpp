@@ -188,16 +188,6 @@ std::optional<AccessClaims> TokenService::verify(std::string_view token) const {
 
 std::string new_refresh_token() { return random_token(kRefreshTokenBytes); }
 
-std::string hash_refresh_token(std::string_view token) {
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256(
-        digest.data(),
-        reinterpret_cast<const unsigned char*>(token.data()),  // NOLINT: C API takes bytes
-        token.size()
-    );
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return std::string(hex.data(), crypto_hash_sha256_BYTES * 2);
-}
+std::string hash_refresh_token(std::string_view token) { return sha256_hex(token); }
 
 }  // namespace molvault::auth

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace molvault {
@@ -27,8 +28,21 @@ enum class ErrorCode {
 };
 
 struct FieldError {
+    FieldError(
+        std::string field_name,
+        std::string text,
+        std::string reason = {},
+        std::optional<int> atom = std::nullopt
+    )
+        : field(std::move(field_name)),
+          message(std::move(text)),
+          code(std::move(reason)),
+          atom_index(atom) {}
+
     std::string field;
     std::string message;
+    std::string code;               // a machine-readable reason (e.g. "valence"); may be empty
+    std::optional<int> atom_index;  // for a structure: the 0-based atom RDKit blames
 };
 
 class Error : public std::runtime_error {
@@ -46,11 +60,21 @@ public:
         retry_after_ = delay;
         return *this;
     }
+    // Extra string members of the problem document (e.g. "existing_id" of a conflict). Keys
+    // must not be standard problem members.
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& extensions() const {
+        return extensions_;
+    }
+    Error& with_extension(std::string key, std::string value) {
+        extensions_.emplace_back(std::move(key), std::move(value));
+        return *this;
+    }
 
 private:
     ErrorCode code_;
     std::vector<FieldError> fields_;
     std::optional<std::chrono::seconds> retry_after_;
+    std::vector<std::pair<std::string, std::string>> extensions_;
 };
 
 // Shorthand for a 422 with one field error.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace molvault {
 
 std::optional<std::u32string> decode_utf8(std::string_view text) {
@@ -89,6 +91,48 @@ std::string ascii_lower(std::string_view text) {
         return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
     });
     return out;
+}
+
+CheckedLabel check_label(std::string_view raw, std::size_t max_length) {
+    const auto code_points = decode_utf8(raw);
+    if (!code_points) {
+        return {"", "must be valid UTF-8 text"};
+    }
+    std::u32string_view trimmed(*code_points);
+    while (!trimmed.empty() && is_unicode_space(trimmed.front())) {
+        trimmed.remove_prefix(1);
+    }
+    while (!trimmed.empty() && is_unicode_space(trimmed.back())) {
+        trimmed.remove_suffix(1);
+    }
+    if (trimmed.empty()) {
+        return {"", "must not be empty"};
+    }
+    if (trimmed.size() > max_length) {
+        return {"", fmt::format("must be at most {} characters", max_length)};
+    }
+    if (std::any_of(trimmed.begin(), trimmed.end(), is_control)) {
+        return {"", "must not contain control characters"};
+    }
+    return {encode_utf8(trimmed), ""};
+}
+
+std::string check_free_text(std::string_view text, std::size_t max_length) {
+    const auto code_points = decode_utf8(text);
+    if (!code_points) {
+        return "must be valid UTF-8 text";
+    }
+    if (code_points->size() > max_length) {
+        return fmt::format("must be at most {} characters", max_length);
+    }
+    const bool forbidden_control =
+        std::any_of(code_points->begin(), code_points->end(), [](char32_t c) {
+            return is_control(c) && c != U'\t' && c != U'\n' && c != U'\r';
+        });
+    if (forbidden_control) {
+        return "must not contain control characters other than tab and line breaks";
+    }
+    return {};
 }
 
 }  // namespace molvault

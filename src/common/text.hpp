@@ -5,6 +5,7 @@
 // is no normalization (NFC and NFD spellings of one letter stay different strings).
 // Pure functions; thread-safe; nothing throws except std::bad_alloc.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,5 +24,19 @@ namespace molvault {
 
 // `text` with A-Z mapped to a-z; every other byte unchanged.
 [[nodiscard]] std::string ascii_lower(std::string_view text);
+
+// A one-line label (a project or molecule name) as stored: `raw` trimmed of Unicode spaces at
+// both ends. `problem` is empty when the label is acceptable, else why not (for a field error):
+// not UTF-8, empty after trimming, more than `max_length` code points, or a control character.
+struct CheckedLabel {
+    std::string text;
+    std::string problem;
+};
+[[nodiscard]] CheckedLabel check_label(std::string_view raw, std::size_t max_length);
+
+// Empty when `text` is acceptable free text (a description, a property value): valid UTF-8, at
+// most `max_length` code points, no control characters except tab, line feed and carriage
+// return. Otherwise why not, for a field error.
+[[nodiscard]] std::string check_free_text(std::string_view text, std::size_t max_length);
 
 }  // namespace molvault

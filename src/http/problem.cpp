@@ -93,8 +93,18 @@ Response problem_response(const Error& error, std::string_view request_id) {
     if (!error.fields().empty()) {
         auto& errors = extra["errors"] = nlohmann::json::array();
         for (const auto& field : error.fields()) {
-            errors.push_back({{"field", field.field}, {"message", field.message}});
+            nlohmann::json item = {{"field", field.field}, {"message", field.message}};
+            if (!field.code.empty()) {
+                item["code"] = field.code;
+            }
+            if (field.atom_index) {
+                item["atom_index"] = *field.atom_index;
+            }
+            errors.push_back(std::move(item));
         }
+    }
+    for (const auto& [key, value] : error.extensions()) {
+        extra[key] = value;
     }
     auto response = make(status_for(error.code()), error.what(), request_id, std::move(extra));
     if (const auto delay = error.retry_after()) {

@@ -25,55 +25,6 @@ db::Timestamp now() {
     );
 }
 
-// The trimmed name, or the reason it is not acceptable.
-struct CheckedName {
-    std::string name;
-    std::string problem;  // empty when the name is fine
-};
-
-CheckedName check_name(std::string_view raw) {
-    const auto code_points = decode_utf8(raw);
-    if (!code_points) {
-        return {"", "must be valid UTF-8 text"};
-    }
-    std::u32string_view trimmed(*code_points);
-    while (!trimmed.empty() && is_unicode_space(trimmed.front())) {
-        trimmed.remove_prefix(1);
-    }
-    while (!trimmed.empty() && is_unicode_space(trimmed.back())) {
-        trimmed.remove_suffix(1);
-    }
-    if (trimmed.empty()) {
-        return {"", "must not be empty"};
-    }
-    if (trimmed.size() > kMaxNameLength) {
-        return {"", fmt::format("must be at most {} characters", kMaxNameLength)};
-    }
-    if (std::any_of(trimmed.begin(), trimmed.end(), is_control)) {
-        return {"", "must not contain control characters"};
-    }
-    return {encode_utf8(trimmed), ""};
-}
-
-// Empty when the description is acceptable.
-std::string check_description(std::string_view description) {
-    const auto code_points = decode_utf8(description);
-    if (!code_points) {
-        return "must be valid UTF-8 text";
-    }
-    if (code_points->size() > kMaxDescriptionLength) {
-        return fmt::format("must be at most {} characters", kMaxDescriptionLength);
-    }
-    const bool forbidden_control =
-        std::any_of(code_points->begin(), code_points->end(), [](char32_t c) {
-            return is_control(c) && c != U'\t' && c != U'\n' && c != U'\r';
-        });
-    if (forbidden_control) {
-        return "must not contain control characters other than tab and line breaks";
-    }
-    return {};
-}
-
 // Uniqueness key: ASCII case-insensitive, exact otherwise (see the header).
 std::string name_key(std::string_view trimmed_name) { return ascii_lower(trimmed_name); }
 
@@ -94,11 +45,12 @@ ProjectService::ProjectService(db::Database& db, TierQuota quota) : db_(db), quo
 
 Project ProjectService::create(const auth::UserId& owner, const NewProject& project) {
     std::vector<FieldError> problems;
-    auto name = check_name(project.name);
+    auto name = check_label(project.name, kMaxNameLength);
     if (!name.problem.empty()) {
         problems.push_back({"name", std::move(name.problem)});
     }
-    if (auto problem = check_description(project.description); !problem.empty()) {
+    if (auto problem = check_free_text(project.description, kMaxDescriptionLength);
+        !problem.empty()) {
         problems.push_back({"description", std::move(problem)});
     }
     if (!problems.empty()) {
@@ -108,7 +60,7 @@ Project ProjectService::create(const auth::UserId& owner, const NewProject& proj
     Project created;
     created.id = ProjectId{uuid_v4()};
     created.owner_id = owner;
-    created.name = std::move(name.name);
+    created.name = std::move(name.text);
     created.description = project.description;
     created.standardize = project.standardize;
     created.created_at = now();
@@ -189,16 +141,17 @@ Project ProjectService::update(
     ProjectChanges checked;
     std::optional<std::string> key;
     if (changes.name) {
-        auto name = check_name(*changes.name);
+        auto name = check_label(*changes.name, kMaxNameLength);
         if (name.problem.empty()) {
-            key = name_key(name.name);
-            checked.name = std::move(name.name);
+            key = name_key(name.text);
+            checked.name = std::move(name.text);
         } else {
             problems.push_back({"name", std::move(name.problem)});
         }
     }
     if (changes.description) {
-        if (auto problem = check_description(*changes.description); problem.empty()) {
+        if (auto problem = check_free_text(*changes.description, kMaxDescriptionLength);
+            problem.empty()) {
             checked.description = changes.description;
         } else {
             problems.push_back({"description", std::move(problem)});

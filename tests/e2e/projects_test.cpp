@@ -13,6 +13,7 @@
 
 #include "db/database.hpp"
 #include "http/paging.hpp"
+#include "support/api_caller.hpp"
 #include "support/http_client.hpp"
 #include "support/molvault_process.hpp"
 #include "support/test_database.hpp"
@@ -20,14 +21,13 @@
 namespace molvault::test {
 namespace {
 
-constexpr const char* kPassword = "Corr3ct-Horse!";
 constexpr const char* kProjects = "/api/v1/projects";
 constexpr const char* kMissingId = "00000000-0000-4000-8000-000000000000";
 
-// A signed-in user: their bearer token and the calls the tests make as them.
-class Caller {
+// A signed-in user and the calls the tests make as them.
+class Caller : public ApiCaller {
 public:
-    Caller(std::uint16_t port, std::string token) : client_(port), token_(std::move(token)) {}
+    using ApiCaller::ApiCaller;
 
     HttpResponse create(const nlohmann::json& body) { return send("POST", kProjects, body); }
     HttpResponse create_named(const std::string& name) { return create({{"name", name}}); }
@@ -40,23 +40,7 @@ public:
     }
     HttpResponse remove(const std::string& id) { return send("DELETE", path(id)); }
 
-    HttpResponse send(
-        const std::string& method, const std::string& target, const nlohmann::json& body = nullptr
-    ) {
-        HeaderList headers = {{"Authorization", "Bearer " + token_}};
-        std::string text;
-        if (!body.is_null()) {
-            headers.emplace_back("Content-Type", "application/json");
-            text = body.dump();
-        }
-        return client_.request(method, target, text, headers);
-    }
-
     static std::string path(const std::string& id) { return std::string(kProjects) + "/" + id; }
-
-private:
-    HttpClient client_;
-    std::string token_;
 };
 
 // A problem body without its request id, to compare two answers.
@@ -74,18 +58,6 @@ protected:
         env["DATABASE_URL"] = database_->url();
         env.try_emplace("RATE_LIMIT_ENABLED", "false");  // these tests make many requests
         return std::make_unique<MolvaultProcess>(env);
-    }
-
-    // Registers `email` and signs in; returns the access token.
-    static std::string sign_up(std::uint16_t port, const std::string& email) {
-        HttpClient client(port);
-        const auto registered =
-            client.post_json("/api/v1/auth/register", {{"email", email}, {"password", kPassword}});
-        EXPECT_EQ(registered.status, 201) << registered.body;
-        const auto signed_in =
-            client.post_json("/api/v1/auth/login", {{"email", email}, {"password", kPassword}});
-        EXPECT_EQ(signed_in.status, 200) << signed_in.body;
-        return signed_in.json()["access_token"];
     }
 
     static Caller caller(const MolvaultProcess& server, const std::string& email) {
