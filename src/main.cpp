@@ -1,6 +1,8 @@
 // molvault: one binary for the HTTP service and its operator commands.
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -39,6 +41,14 @@ int main(int argc, char** argv) {
     set_tier->add_option("--email", email, "The user's email address")->required();
     set_tier->add_option("--tier", tier, "free, pro or enterprise")->required();
 
+    std::string project;
+    std::optional<std::string> format;
+    std::string file;
+    auto* import = cli.add_subcommand("import", "Add the molecules of an SDF, SMILES or CSV file");
+    import->add_option("--project", project, "The project's id")->required();
+    import->add_option("--format", format, "sdf, smiles or csv (default: from the file name)");
+    import->add_option("FILE", file, "The file to import")->required();
+
     CLI11_PARSE(cli, argc, argv);
 
     try {
@@ -60,6 +70,9 @@ int main(int argc, char** argv) {
         }
         if (set_tier->parsed()) {
             return molvault::app::run_set_tier(variables, email, tier);
+        }
+        if (import->parsed()) {
+            return molvault::app::run_import(variables, project, format, file);
         }
         if (cleanup->parsed()) {
             return molvault::app::run_cleanup(variables);

@@ -1,6 +1,7 @@
 #include "app/commands.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "common/log.hpp"
 #include "config/database_url.hpp"
 #include "db/migrator.hpp"
+#include "molecules/molecule_file_reader.hpp"
+#include "molecules/molecule_transfer.hpp"
 
 namespace molvault::app {
 namespace {
@@ -69,6 +72,13 @@ std::vector<db::MigrationStep> migrate_up(const config::Settings& settings, std:
 
 // Loads settings (with development secrets) and builds the App for a one-shot command; refuses
 // an out-of-date schema.
+void print_error(const Error& error) {
+    std::cerr << error.what() << '\n';
+    for (const auto& field : error.fields()) {
+        std::cerr << "  - " << field.field << ": " << field.message << '\n';
+    }
+}
+
 std::unique_ptr<App> open_app(const config::Variables& variables) {
     auto settings = load_or_report(variables);
     if (!settings) {
@@ -118,10 +128,7 @@ int run_create_admin(const config::Variables& variables, const std::string& emai
         std::cout << "Created admin " << user.email << " (" << user.id.value << ")\n";
         return 0;
     } catch (const Error& error) {
-        std::cerr << error.what() << '\n';
-        for (const auto& field : error.fields()) {
-            std::cerr << "  - " << field.field << ": " << field.message << '\n';
-        }
+        print_error(error);
         return 1;
     }
 }
@@ -156,10 +163,55 @@ int run_set_tier(
         std::cout << "Set the tier of " << user->email << " to " << user->tier << '\n';
         return 0;
     } catch (const Error& error) {
-        std::cerr << error.what() << '\n';
-        for (const auto& field : error.fields()) {
-            std::cerr << "  - " << field.field << ": " << field.message << '\n';
+        print_error(error);
+        return 1;
+    }
+}
+
+int run_import(
+    const config::Variables& variables,
+    const std::string& project,
+    const std::optional<std::string>& format_name,
+    const std::string& path
+) {
+    const auto format = molecules::molecule_file_format_from_name(format_name.value_or(path));
+    if (!format) {
+        std::cerr << "Name the format with --format sdf|smiles|csv (the file name does not say)\n";
+        return 1;
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        std::cerr << "Cannot open " << path << '\n';
+        return 1;
+    }
+    const auto app = open_app(variables);
+    if (!app) {
+        return kExitInvalidConfig;
+    }
+    try {
+        const projects::ProjectId project_id{project};
+        const auto owner = app->projects().owner_of(project_id);
+        molecules::MoleculeFileReader reader(file, *format);
+        const auto report =
+            molecules::import_molecules(app->molecules(), owner, project_id, reader);
+        for (const auto& row : report.rows) {
+            if (row.error) {
+                std::cerr << fmt::format(
+                    "record {} (line {}): {}\n", row.record, row.line, row.error->message
+                );
+            }
         }
+        std::cout << fmt::format(
+            "Imported {} molecule(s); {} record(s) failed\n", report.created, report.failed
+        );
+        if (report.stopped_by) {
+            std::cerr << "The import stopped early: ";
+            print_error(*report.stopped_by);
+            return 1;
+        }
+        return 0;
+    } catch (const Error& error) {
+        print_error(error);
         return 1;
     }
 }

@@ -43,6 +43,18 @@ int run_set_tier(
     const config::Variables& variables, const std::string& email, const std::string& tier
 );
 
+// `import --project P [--format F] FILE`: adds the molecules of an SDF, SMILES or CSV file to
+// project P on behalf of its owner, as the upload route does (same rules, quota and batches).
+// The format comes from --format or the file's extension. Prints one line per failed record to
+// stderr and a summary to stdout. Exit 0 when every record was processed (some may have been
+// refused), 1 when the import could not run or stopped early.
+int run_import(
+    const config::Variables& variables,
+    const std::string& project,
+    const std::optional<std::string>& format_name,
+    const std::string& path
+);
+
 // `cleanup`: deletes expired and long-revoked refresh tokens and expired denied token ids
 // (the same job `serve` runs daily).
 int run_cleanup(const config::Variables& variables);

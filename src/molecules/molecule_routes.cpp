@@ -13,7 +13,10 @@
 #include "db/timestamp.hpp"
 #include "http/json.hpp"
 #include "http/paging.hpp"
+#include "http/problem.hpp"
 #include "molecules/molecule_chemistry.hpp"
+#include "molecules/molecule_file_reader.hpp"
+#include "molecules/molecule_transfer.hpp"
 
 namespace molvault::molecules {
 namespace {
@@ -251,6 +254,72 @@ chem::Structure parsed_smiles_param(const http::Request& request) {
     return std::move(*structure);
 }
 
+// The file format of an upload or download: the `format` query parameter ("sdf", "smiles",
+// "csv") wins, else the Content-Type (uploads), else `fallback`; 415 when neither says.
+MoleculeFileFormat file_format(
+    const http::Request& request, std::optional<MoleculeFileFormat> fallback
+) {
+    if (const auto name = request.query_param("format")) {
+        if (const auto format = molecule_file_format_from_name(*name)) {
+            return *format;
+        }
+        throw validation_error("format", "must be sdf, smiles or csv");
+    }
+    if (const auto type = request.header("Content-Type")) {
+        if (const auto format = molecule_file_format_from_content_type(*type)) {
+            return *format;
+        }
+    }
+    if (fallback) {
+        return *fallback;
+    }
+    throw Error(
+        ErrorCode::kUnsupportedMediaType,
+        "Send the file as chemical/x-mdl-sdfile, chemical/x-daylight-smiles or text/csv, or name "
+        "the format with ?format="
+    );
+}
+
+nlohmann::json import_report_json(const ImportReport& report) {
+    auto items = nlohmann::json::array();
+    for (const auto& row : report.rows) {
+        nlohmann::json item = {{"record", row.record}, {"line", row.line}};
+        if (row.id) {
+            item["status"] = "created";
+            item["id"] = row.id->value;
+        } else {
+            item["status"] = "error";
+            item["error"] = row_error_json(*row.error);
+        }
+        items.push_back(std::move(item));
+    }
+    nlohmann::json json = {
+        {"items", std::move(items)},
+        {"created", report.created},
+        {"failed", report.failed},
+        {"complete", !report.stopped_by.has_value()},
+    };
+    if (report.stopped_by) {
+        json["stopped"] = {
+            {"status", http::status_for(report.stopped_by->code())},
+            {"detail", report.stopped_by->what()},
+        };
+    }
+    return json;
+}
+
+// A file name for Content-Disposition: the project's name with anything but letters, digits,
+// '.', '-' and '_' replaced, so no quote or line break reaches the header.
+std::string download_name(const std::string& project_name, MoleculeFileFormat format) {
+    std::string name;
+    for (const char c : project_name) {
+        const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+        name.push_back(safe ? c : '_');
+    }
+    return name + "." + std::string(molecule_file_extension(format));
+}
+
 }  // namespace
 
 void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
@@ -370,6 +439,39 @@ void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
             return http::json_response(
                 http::status::kOk, {{"deleted", deleted}, {"not_found", not_found}}
             );
+        }
+    );
+
+    router.post(
+        "/api/v1/projects/{project_id}/molecules:import",
+        [&molecules](const http::Request& request) {
+            const auto owner = caller(request);
+            const auto format = file_format(request, std::nullopt);
+            MemoryStreambuf buffer(request.body);
+            std::istream input(&buffer);
+            MoleculeFileReader reader(input, format);
+            const auto report = import_molecules(molecules, owner, project_id(request), reader);
+            return http::json_response(http::status::kOk, import_report_json(report));
+        }
+    );
+
+    router.get(
+        "/api/v1/projects/{project_id}/molecules:export",
+        [&molecules](const http::Request& request) {
+            const auto owner = caller(request);
+            const auto format = file_format(request, MoleculeFileFormat::kSdf);
+            MoleculeExport file(molecules, owner, project_id(request), format);
+            http::Response response;
+            response.status = http::status::kOk;
+            response.set("Content-Type", std::string(molecule_file_content_type(format)));
+            response.set(
+                "Content-Disposition",
+                "attachment; filename=\"" + download_name(file.project().name, format) + "\""
+            );
+            while (auto chunk = file.next_chunk()) {
+                response.body += *chunk;
+            }
+            return response;
         }
     );
 

@@ -282,21 +282,21 @@ MoleculeId checked_molecule_id(const MoleculeId& id, const char* field) {
 
 MoleculeService::MoleculeService(db::Database& db, TierQuota quota) : db_(db), quota_(quota) {}
 
-bool MoleculeService::project_standardizes(
+projects::Project MoleculeService::owned_project(
     const auth::UserId& owner, const projects::ProjectId& project
 ) {
-    const auto found = projects::project_repository::find(db_, checked_project_id(project), owner);
+    auto found = projects::project_repository::find(db_, checked_project_id(project), owner);
     if (!found) {
         throw project_not_found();
     }
-    return found->standardize;
+    return std::move(*found);
 }
 
 Molecule MoleculeService::add(
     const auth::UserId& owner, const projects::ProjectId& project, const NewMolecule& molecule
 ) {
     const auto project_id = checked_project_id(project);
-    auto prepared = prepare(molecule, project_standardizes(owner, project_id));
+    auto prepared = prepare(molecule, owned_project(owner, project_id).standardize);
     if (!prepared) {
         throw row_error_to_error(prepared.error());
     }
@@ -334,7 +334,7 @@ std::vector<BulkRowResult> MoleculeService::add_bulk(
             "molecules", fmt::format("must hold at most {} molecules", kMaxBulkMolecules)
         );
     }
-    auto prepared = prepare_all(molecules, project_standardizes(owner, project_id));
+    auto prepared = prepare_all(molecules, owned_project(owner, project_id).standardize);
 
     std::vector<BulkRowResult> results(molecules.size());
     std::map<std::string, std::size_t> first_row_of_key;
@@ -412,7 +412,7 @@ MoleculePage MoleculeService::list(
 ) {
     check_limit(limit);
     const auto project_id = checked_project_id(project);
-    static_cast<void>(project_standardizes(owner, project_id));  // 404 unless the owner's
+    static_cast<void>(owned_project(owner, project_id));  // 404 unless the owner's
     std::optional<MoleculePosition> start;
     if (after) {
         start = MoleculePosition{after->key, checked_molecule_id(after->id, "cursor")};
@@ -560,7 +560,7 @@ std::vector<Molecule> MoleculeService::export_batch(
     std::size_t limit
 ) {
     const auto project_id = checked_project_id(project);
-    static_cast<void>(project_standardizes(owner, project_id));
+    static_cast<void>(owned_project(owner, project_id));
     return molecule_repository::list_by_id(db_, project_id, after, limit);
 }
 

@@ -145,9 +145,8 @@ public:
         const std::optional<MoleculePosition>& after
     );
 
-    // The project, checked to be the owner's (kNotFound otherwise); for routes that stream a
-    // project's molecules.
-    [[nodiscard]] bool project_standardizes(
+    // The owner's project (kNotFound when the owner has none with this id).
+    [[nodiscard]] projects::Project owned_project(
         const auth::UserId& owner, const projects::ProjectId& project
     );
     // Up to `limit` molecules of the owner's project in id order after `after` (export).

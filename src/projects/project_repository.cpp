@@ -22,6 +22,11 @@ constexpr db::Statement kFind{
     "SELECT " MOLVAULT_PROJECT_COLUMNS " FROM projects WHERE id = $1 AND owner_id = $2",
 };
 
+constexpr db::Statement kFindOwner{
+    "projects.find_owner",
+    "SELECT owner_id FROM projects WHERE id = $1",
+};
+
 // Keyset pagination over projects_owner_id_created_at_id_idx; row values compare
 // lexicographically on both backends (SQLite since 3.15).
 constexpr db::Statement kListFirst{
@@ -93,6 +98,14 @@ std::int64_t count_by_owner(db::Transaction& tx, const auth::UserId& owner) {
 
 std::optional<Project> find(db::Database& db, const ProjectId& id, const auth::UserId& owner) {
     return first_project(db.execute(kFind, {id.value, owner.value}));
+}
+
+std::optional<auth::UserId> find_owner(db::Database& db, const ProjectId& id) {
+    const auto result = db.execute(kFindOwner, {id.value});
+    if (result.empty()) {
+        return std::nullopt;
+    }
+    return auth::UserId{result.rows.front().text(0)};
 }
 
 std::vector<Project> list(

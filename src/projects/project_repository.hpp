@@ -26,6 +26,9 @@ void insert(db::Transaction& tx, const Project& project, const std::string& name
     db::Database& db, const ProjectId& id, const auth::UserId& owner
 );
 
+// The owner of a project, whoever it is (for operator commands only).
+[[nodiscard]] std::optional<auth::UserId> find_owner(db::Database& db, const ProjectId& id);
+
 // Up to `limit` of the owner's projects in (created_at, id) order, starting after `after`
 // (from the beginning when nullopt).
 [[nodiscard]] std::vector<Project> list(

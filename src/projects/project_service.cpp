@@ -109,6 +109,14 @@ Project ProjectService::get(const auth::UserId& owner, const ProjectId& id) {
     return std::move(*project);
 }
 
+auth::UserId ProjectService::owner_of(const ProjectId& id) {
+    auto owner = project_repository::find_owner(db_, checked_id(id));
+    if (!owner) {
+        throw not_found();
+    }
+    return std::move(*owner);
+}
+
 ProjectPage ProjectService::list(
     const auth::UserId& owner, std::size_t limit, const std::optional<ProjectPosition>& after
 ) {

@@ -46,6 +46,9 @@ public:
     );
     // Throws kValidation when `changes` sets nothing.
     Project update(const auth::UserId& owner, const ProjectId& id, const ProjectChanges& changes);
+    // The owner of any project, for operator commands that act on a user's behalf; kNotFound
+    // when there is no such project.
+    [[nodiscard]] auth::UserId owner_of(const ProjectId& id);
     // Deletes the project and (by cascade, in the same transaction) everything in it.
     void remove(const auth::UserId& owner, const ProjectId& id);
 
