@@ -222,8 +222,9 @@ http::Response svg_response(
 ) {
     const auto width = size_param(request, "width");
     const auto height = size_param(request, "height");
+    // Weak: equal for every spelling of the structure, whose drawings may differ in atom order.
     const auto etag =
-        "\"" + sha256_hex(fmt::format("{}|{}x{}", identity, width, height)).substr(0, 32) + "\"";
+        "W/\"" + sha256_hex(fmt::format("{}|{}x{}", identity, width, height)).substr(0, 32) + "\"";
     http::Response response;
     response.set("ETag", etag);
     response.set("Cache-Control", std::string(kDepictionCacheControl));
@@ -242,13 +243,14 @@ chem::Structure parsed_smiles_param(const http::Request& request) {
     if (!smiles) {
         throw validation_error("smiles", "is required");
     }
-    auto structure = chem::parse_smiles(*smiles);
+    auto structure = parse_structure(StructureInput{StructureInput::kSmiles, *smiles});
     if (!structure) {
         const auto& error = structure.error();
         throw Error(
             ErrorCode::kValidation,
             "The request is invalid",
-            {FieldError{"smiles", error.message, chem::kind_name(error.kind), error.atom_index}}
+            {FieldError{
+                "smiles", error.message, chem::kind_name(error.chem->kind), error.chem->atom_index}}
         );
     }
     return std::move(*structure);
@@ -382,7 +384,21 @@ void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
                         fmt::format("molecules[{}]", i), "must be a JSON object"
                     );
                 }
-                inputs.push_back(new_molecule((*rows)[i]));
+                try {
+                    inputs.push_back(new_molecule((*rows)[i]));
+                } catch (const Error& error) {
+                    // Name the row: "molecules[3].smiles".
+                    std::vector<FieldError> fields;
+                    for (const auto& field : error.fields()) {
+                        fields.emplace_back(
+                            fmt::format("molecules[{}].{}", i, field.field),
+                            field.message,
+                            field.code,
+                            field.atom_index
+                        );
+                    }
+                    throw Error(error.code(), error.what(), std::move(fields));
+                }
             }
             const auto results = molecules.add_bulk(owner, project_id(request), inputs);
             auto items = nlohmann::json::array();

@@ -48,9 +48,13 @@ RowError invalid_field(std::string field, std::string message) {
     return RowError{"invalid_field", std::move(message), std::move(field), {}, {}, {}};
 }
 
+const char* structure_field(const StructureInput& input) {
+    return input.kind == StructureInput::kSmiles ? "smiles" : "molblock";
+}
+
 // The structure parsed, or why not.
-Expected<chem::Structure, RowError> parse_structure(const StructureInput& input) {
-    const char* field = input.kind == StructureInput::kSmiles ? "smiles" : "molblock";
+Expected<chem::Structure, RowError> parse_input(const StructureInput& input) {
+    const char* field = structure_field(input);
     auto parsed = [&input]() -> Expected<chem::Structure, chem::ChemError> {
         if (input.kind == StructureInput::kMolblock) {
             return chem::parse_molblock(input.text);
@@ -254,8 +258,12 @@ void check_limit(std::size_t limit) {
 
 }  // namespace
 
+Expected<chem::Structure, RowError> parse_structure(const StructureInput& input) {
+    return parse_input(input);
+}
+
 Expected<Chemistry, RowError> validate_structure(const StructureInput& input, bool standardize) {
-    auto structure = parse_structure(input);
+    auto structure = parse_input(input);
     if (!structure) {
         return Unexpected(structure.error());
     }
@@ -265,7 +273,7 @@ Expected<Chemistry, RowError> validate_structure(const StructureInput& input, bo
         return Unexpected(RowError{
             "invalid_structure",
             "standardization failed: " + error.message,
-            input.kind == StructureInput::kSmiles ? "smiles" : "molblock",
+            structure_field(input),
             error,
             {},
             {}});
@@ -355,7 +363,7 @@ std::vector<BulkRowResult> MoleculeService::add_bulk(
             results[i].error = RowError{
                 "duplicate_in_project",
                 fmt::format("already in the project as molecule {}", existing->value),
-                "smiles",
+                structure_field(molecules[i].structure),
                 {},
                 existing,
                 {}};
@@ -365,7 +373,7 @@ std::vector<BulkRowResult> MoleculeService::add_bulk(
             results[i].error = RowError{
                 "duplicate_in_batch",
                 fmt::format("the same structure as row {}", first->second),
-                "smiles",
+                structure_field(molecules[i].structure),
                 {},
                 {},
                 first->second};
@@ -497,6 +505,8 @@ BulkDeleteResult MoleculeService::remove_bulk(
     for (const auto& id : ids) {
         checked.push_back(checked_molecule_id(id, "ids"));
     }
+    std::sort(checked.begin(), checked.end());
+    checked.erase(std::unique(checked.begin(), checked.end()), checked.end());
     BulkDeleteResult result;
     auto tx = db_.begin();
     if (!molecule_repository::lock_project(tx, project_id, owner)) {
@@ -523,7 +533,7 @@ LookupPage MoleculeService::lookup_smiles(
     const std::optional<MoleculePosition>& after
 ) {
     check_limit(limit);
-    auto structure = parse_structure(StructureInput{StructureInput::kSmiles, smiles});
+    auto structure = parse_input(StructureInput{StructureInput::kSmiles, smiles});
     if (!structure) {
         throw row_error_to_error(structure.error());
     }

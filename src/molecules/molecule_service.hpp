@@ -31,6 +31,7 @@
 
 #include "auth/user.hpp"
 #include "chem/chem_error.hpp"
+#include "chem/structure.hpp"
 #include "common/expected.hpp"
 #include "common/tier_quota.hpp"
 #include "db/database.hpp"
@@ -44,7 +45,6 @@ constexpr std::size_t kMaxProperties = 100;
 constexpr std::size_t kMaxPropertyKeyLength = 100;
 constexpr std::size_t kMaxPropertyValueLength = 10'000;
 constexpr std::size_t kMaxBulkMolecules = 1'000;
-constexpr std::size_t kMaxLookupResults = 200;
 
 // A structure as the client gave it.
 struct StructureInput {
@@ -161,6 +161,10 @@ private:
     db::Database& db_;
     TierQuota quota_;
 };
+
+// The structure of `input`, parsed as the service parses it (a SMILES trimmed, inner whitespace
+// refused), or why it cannot be read (code "invalid_structure").
+[[nodiscard]] Expected<chem::Structure, RowError> parse_structure(const StructureInput& input);
 
 // The chemistry of `input` as a project with this `standardize` would store it, or why it
 // cannot be read (code "invalid_structure"). Stores nothing; thread-safe.

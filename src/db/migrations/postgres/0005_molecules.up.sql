@@ -21,7 +21,7 @@ ALTER TABLE projects ADD COLUMN molecule_count BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE molecules (
     id UUID NOT NULL,
     project_id UUID NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
+    name TEXT COLLATE "C" NOT NULL DEFAULT '',  -- byte order, as SQLite sorts
     properties TEXT NOT NULL DEFAULT '{}',
     smiles TEXT NOT NULL,
     input_canonical_smiles TEXT NOT NULL,
