@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -25,15 +27,56 @@ constexpr std::chrono::milliseconds kRedisTimeout{500};
 constexpr std::chrono::hours kCleanupPeriod{24};
 constexpr int kMaxTestSleepMs = 10'000;
 
-// ENV=test only: a handler that takes as long as asked, so end-to-end tests can hold a request
-// in flight (graceful shutdown, worker-queue saturation). Never registered otherwise.
-void add_test_routes(http::Router& router) {
+constexpr int kMaxTestStreamChunks = 100'000;
+constexpr std::size_t kTestStreamChunkBytes = 32 * 1024;
+
+int query_int(const http::Request& request, std::string_view name, int max) {
+    const auto text = request.query_param(name).value_or("0");
+    return std::clamp(std::atoi(text.c_str()), 0, max);
+}
+
+// ENV=test only, never registered otherwise: handlers that let end-to-end tests hold a request
+// in flight (graceful shutdown, worker-queue saturation) and exercise streamed bodies through
+// the production middleware stack (authentication before an upload is read).
+void add_test_routes(http::Router& router, const config::Settings& settings) {
     router.get("/__test/sleep", [](const http::Request& request) {
-        const auto text = request.query_param("ms").value_or("0");
-        const int ms = std::clamp(std::atoi(text.c_str()), 0, kMaxTestSleepMs);
+        const int ms = query_int(request, "ms", kMaxTestSleepMs);
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         return http::json_response(http::status::kOk, {{"slept_ms", ms}});
     });
+    // ?chunks=N of 32 KiB each, every byte 'x'.
+    router.get("/__test/stream", [](const http::Request& request) {
+        http::Response response;
+        response.set("Content-Type", "text/plain");
+        response.stream = http::make_body_stream(
+            [left = query_int(request, "chunks", kMaxTestStreamChunks)](
+            ) mutable -> std::optional<std::string> {
+                if (left == 0) {
+                    return std::nullopt;
+                }
+                --left;
+                return std::string(kTestStreamChunkBytes, 'x');
+            }
+        );
+        return response;
+    });
+    // Signed-in callers only (checked before any of the body is read); counts the body.
+    router.post(
+        "/__test/upload",
+        [](const http::Request& request) {
+            (void)auth::require_auth(request);
+            std::uint64_t bytes = 0;
+            while (const auto piece = request.body_reader->read_some()) {
+                bytes += piece->size();
+            }
+            return http::json_response(
+                http::status::kOk,
+                {{"bytes", bytes},
+                 {"peak_buffered_bytes", request.body_reader->peak_buffered_bytes()}}
+            );
+        },
+        http::RouteOptions{.max_body_bytes = settings.import_max_bytes, .streamed_body = true}
+    );
 }
 
 ratelimit::RateLimitRule rule(std::string name, const config::RateLimitSpec& spec) {
@@ -208,7 +251,7 @@ App::App(config::Settings settings)
     projects::add_project_routes(router_, projects_);
     molecules::add_molecule_routes(router_, molecules_);
     if (settings_.env == config::Environment::kTest) {
-        add_test_routes(router_);
+        add_test_routes(router_, settings_);
     }
 }
 

@@ -27,6 +27,18 @@ bool WorkerPool::try_submit(std::function<void()> task) {
     return true;
 }
 
+bool WorkerPool::submit_continuation(std::function<void()> task) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopping_) {
+            return false;
+        }
+        queue_.push_back(std::move(task));
+    }
+    ready_.notify_one();
+    return true;
+}
+
 void WorkerPool::stop() {
     {
         const std::lock_guard lock(mutex_);

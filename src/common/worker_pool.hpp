@@ -22,6 +22,11 @@ public:
 
     // False when the queue is full or the pool is stopping; the task was not taken.
     [[nodiscard]] bool try_submit(std::function<void()> task);
+    // Queues `task` even when the queue is full; false only when the pool is stopping. For the
+    // next step of work already admitted through try_submit (the next chunk of a streamed
+    // response), which must not be refused halfway; there is at most one such step per open
+    // connection, so the queue still cannot grow without bound.
+    [[nodiscard]] bool submit_continuation(std::function<void()> task);
     void stop();
 
     [[nodiscard]] std::size_t queued() const;

@@ -30,6 +30,7 @@ constexpr double kMinSecretBitsPerChar = 3.0;
 constexpr std::size_t kMinSecretDistinctChars = 10;
 constexpr std::size_t kDevSecretBytes = 48;
 constexpr int kMinProductionBcryptRounds = 12;
+constexpr std::size_t kMaxImportBytes = std::size_t{64} * 1024 * 1024 * 1024;  // 64 GiB
 
 constexpr std::array kKnownDefaultPasswords = {
     "postgres",
@@ -389,6 +390,7 @@ LoadResult load_settings(const Variables& variables) {
     read.integer("HTTP_WORKERS", s.worker_threads, 1, 1024);
     read.integer<std::size_t>("HTTP_WORKER_QUEUE", s.worker_queue_limit, 1, 1'000'000);
     read.integer<std::size_t>("HTTP_MAX_BODY_BYTES", s.max_body_bytes, 1024, 1U << 30U);
+    read.integer<std::size_t>("IMPORT_MAX_BYTES", s.import_max_bytes, 1024, kMaxImportBytes);
     read.integer<std::size_t>("HTTP_MAX_HEADER_BYTES", s.max_header_bytes, 1024, 1U << 20U);
     read.milliseconds("HTTP_HEADER_TIMEOUT_MS", s.header_timeout);
     read.milliseconds("HTTP_BODY_TIMEOUT_MS", s.body_timeout);

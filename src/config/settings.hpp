@@ -46,6 +46,9 @@ struct Settings {
     int worker_threads = 16;
     std::size_t worker_queue_limit = 1024;
     std::size_t max_body_bytes = 1024 * 1024;
+    // IMPORT_MAX_BYTES: the body limit of upload routes that stream their body (molecule
+    // import) instead of buffering it; HTTP_MAX_BODY_BYTES covers every other route.
+    std::size_t import_max_bytes = std::size_t{512} * 1024 * 1024;
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in time
     std::chrono::milliseconds body_timeout{30'000};

@@ -2,13 +2,21 @@
 // Request and Response: molvault's own HTTP message types. Beast stays inside server.cpp, so
 // routes, middleware and their tests compile without it. A Request belongs to one worker thread
 // for the duration of one call; neither type is shared between threads.
+//
+// Bodies are usually whole strings. Two exceptions, for uploads and exports of any size: a
+// route registered with RouteOptions::streamed_body gets its body through Request::body_reader
+// (see body_reader.hpp), and a handler may answer with Response::stream (see body_stream.hpp).
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "http/body_reader.hpp"
+#include "http/body_stream.hpp"
 
 namespace molvault::http {
 
@@ -70,7 +78,10 @@ struct Request {
     std::string path;    // target without the query, not decoded
     std::string query;   // after '?', not decoded
     Headers headers;
-    std::string body;
+    std::string body;  // empty on streamed_body routes: read body_reader instead
+    // Set only on routes registered with RouteOptions::streamed_body. Shared with the connection
+    // that fills it; using it after the handler returned is an error (read_some() throws).
+    std::shared_ptr<BodyReader> body_reader;
     std::string peer_ip;     // the TCP peer
     std::string client_ip;   // the client: the peer, or X-Forwarded-For via a trusted proxy
     std::string request_id;  // accepted from X-Request-ID or generated
@@ -94,6 +105,8 @@ struct Response {
     int status = status::kOk;
     Headers headers;
     std::string body;
+    // When set, `body` is ignored and the body is sent in chunks as `stream` produces them.
+    std::unique_ptr<BodyStream> stream;
 
     void set(std::string_view name, std::string value) { headers.set(name, std::move(value)); }
 };

@@ -144,16 +144,20 @@ Middleware access_log(RequestObserver& observer) {
         }
         const auto elapsed = std::chrono::steady_clock::now() - start;
         observer.request_finished(request.method, request.route, response.status, elapsed);
-        log::info(
-            "http_request",
-            {{"request_id", request.request_id},
-             {"method", request.method},
-             {"path", request.path},
-             {"route", request.route},
-             {"status", response.status},
-             {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
-             {"client_ip", request.client_ip}}
-        );
+        log::Fields fields = {
+            {"request_id", request.request_id},
+            {"method", request.method},
+            {"path", request.path},
+            {"route", request.route},
+            {"status", response.status},
+            {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+            {"client_ip", request.client_ip}};
+        if (response.stream) {
+            fields["streamed"] = true;  // bytes follow in http_stream_finished
+        } else {
+            fields["bytes"] = response.body.size();
+        }
+        log::info("http_request", std::move(fields));
         return response;
     };
 }

@@ -41,8 +41,11 @@ public:
     ) = 0;
 };
 
-// Logs one "http_request" event per request (request id, method, route, status, duration;
-// never the query string, headers or body) and reports it to `observer`.
+// Logs one "http_request" event per request (request id, method, route, status, duration, body
+// bytes; never the query string, headers or body) and reports it to `observer`. A streamed
+// response is logged when the handler returns, marked "streamed"; the server logs its size and
+// outcome as "http_stream_finished" with the same request id when it ends. The duration is the
+// handler's, not the stream's.
 [[nodiscard]] Middleware access_log(RequestObserver& observer);
 
 }  // namespace molvault::http

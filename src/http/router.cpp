@@ -62,8 +62,10 @@ int match(
 
 }  // namespace
 
-void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
-    Route route{std::string(method), std::string(pattern), {}, std::move(handler)};
+void Router::add(
+    std::string_view method, std::string_view pattern, Handler handler, RouteOptions options
+) {
+    Route route{std::string(method), std::string(pattern), {}, std::move(handler), options};
     for (const auto segment : split_path(pattern)) {
         route.segments.emplace_back(segment);
     }
@@ -100,17 +102,17 @@ Response Router::run(Request& request, std::size_t index) const {
     return middleware_[index](request, next);
 }
 
-Response Router::dispatch(Request& request) const {
-    const auto path = split_path(request.path);
-    std::string_view method = request.method;
+const Router::Route* Router::find(
+    std::string_view method, std::string_view path, std::set<std::string>* allowed
+) const {
+    const auto segments = split_path(path);
     if (method == "HEAD") {
         method = "GET";
     }
     const Route* best = nullptr;
     int best_score = -1;
-    std::set<std::string> allowed;
     for (const auto& route : routes_) {
-        const int score = match(route.segments, path, nullptr);
+        const int score = match(route.segments, segments, nullptr);
         if (score < 0) {
             continue;
         }
@@ -118,8 +120,21 @@ Response Router::dispatch(Request& request) const {
             best = &route;
             best_score = score;
         }
-        allowed.insert(route.method);
+        if (allowed != nullptr) {
+            allowed->insert(route.method);
+        }
     }
+    return best;
+}
+
+RouteOptions Router::options_for(std::string_view method, std::string_view path) const {
+    const Route* route = find(method, path, nullptr);
+    return route == nullptr ? RouteOptions{} : route->options;
+}
+
+Response Router::dispatch(Request& request) const {
+    std::set<std::string> allowed;
+    const Route* best = find(request.method, request.path, &allowed);
     if (best == nullptr) {
         request.route = "unmatched";
         if (allowed.empty()) {
@@ -142,7 +157,7 @@ Response Router::dispatch(Request& request) const {
     }
     request.route = best->pattern;
     request.path_params.clear();
-    match(best->segments, path, &request.path_params);
+    match(best->segments, split_path(request.path), &request.path_params);
     return best->handler(request);
 }
 

@@ -4,8 +4,17 @@
 // on an I/O thread. Keep-alive with an idle timeout; the request head and body each have a
 // deadline (a slow client is cut off); header and body size limits answer 431 and 413; a full
 // worker queue answers 503 with Retry-After. SIGTERM/SIGINT start a graceful drain: stop
-// accepting, close idle connections, finish in-flight requests (with Connection: close), and
-// return from run() when all are done or the grace period has passed.
+// accepting, close idle connections, finish in-flight requests (with Connection: close) and
+// streams, and return from run() when all are done or the grace period has passed.
+//
+// Streamed bodies (see body_stream.hpp, body_reader.hpp): a Response with a `stream` is sent
+// chunked, one chunk produced on the worker pool per completed socket write. A route registered
+// with RouteOptions::streamed_body is routed as soon as its head arrives; its handler runs at
+// once and pulls the body through a bounded queue that this server fills, reading the socket
+// only when the handler asks (so middleware that refuses the request costs no body, and
+// "Expect: 100-continue" is answered then). A request whose body was not read to its end gets
+// its answer with Connection: close; the server then drops what the client still sends for a
+// moment before closing, so the client sees the answer rather than a reset.
 //
 // Thread-safety: construct and call listen()/run() from one thread; stop() may be called from
 // any thread. The Router and WorkerPool must outlive the Server.
@@ -25,9 +34,11 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8000;  // 0: pick a free port (see listen())
     int io_threads = 2;
-    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_body_bytes = 1024 * 1024;  // unless the route sets its own (RouteOptions)
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::milliseconds header_timeout{10'000};
+    // The whole body of a buffered request; for a streamed_body route, each read of it (the
+    // longest pause allowed while the handler is waiting for more).
     std::chrono::milliseconds body_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_grace{30'000};

@@ -305,5 +305,70 @@ TEST(HttpServer, NeverLogsSecretsFromRequests) {
     EXPECT_EQ(log.find(jwt_secret), std::string::npos);
 }
 
+TEST(HttpServer, StreamsAResponseThroughTheMiddlewareAndLogsItsSize) {
+    MolvaultProcess server;
+    HttpClient client(server.port());
+    const auto response = client.get("/__test/stream?chunks=64");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(response.body, std::string(64 * 32 * 1024, 'x'));
+    const auto request_id = response.header("X-Request-ID").value_or("?");
+    const auto log = server.log();
+    EXPECT_NE(log.find("\"streamed\":true"), std::string::npos) << "access log marks it";
+    const auto finished = log.find("http_stream_finished");
+    ASSERT_NE(finished, std::string::npos);
+    const auto line = log.substr(finished, log.find('\n', finished) - finished);
+    EXPECT_NE(line.find(request_id), std::string::npos) << line;
+    EXPECT_NE(line.find("\"bytes\":2097152"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"outcome\":\"complete\""), std::string::npos) << line;
+}
+
+// The upload test route streams its body and requires a signed-in caller, checked by the real
+// authentication middleware and handler before any of the body is read.
+TEST(HttpServer, RefusesAnAnonymousStreamedUploadWithoutReadingIt) {
+    MolvaultProcess server;
+    RawConnection connection(server.port());
+    connection.send(
+        "POST /__test/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 400000000\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    );
+    const auto reply = connection.read_until_closed(5s);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 401", 0), 0U) << reply;
+    EXPECT_EQ(reply.find("100 Continue"), std::string::npos);
+}
+
+TEST(HttpServer, TakesAStreamedUploadUpToTheImportLimit) {
+    constexpr std::size_t kImportLimit = 8 * 1024 * 1024;
+    MolvaultProcess server(EnvMap{
+        {"IMPORT_MAX_BYTES", std::to_string(kImportLimit)}, {"HTTP_MAX_BODY_BYTES", "4096"}});
+    HttpClient client(server.port());
+    const auto registered = client.post_json(
+        "/api/v1/auth/register", {{"email", "uploader@example.com"}, {"password", "Corr3ct-Horse!"}}
+    );
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    const auto signed_in = client.post_json(
+        "/api/v1/auth/login", {{"email", "uploader@example.com"}, {"password", "Corr3ct-Horse!"}}
+    );
+    ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+    const HeaderList bearer = {
+        {"Authorization", "Bearer " + signed_in.json()["access_token"].get<std::string>()}};
+
+    const auto accepted =
+        client.request("POST", "/__test/upload", std::string(kImportLimit, 'u'), bearer);
+    EXPECT_EQ(accepted.status, 200) << accepted.body;
+    EXPECT_EQ(accepted.json()["bytes"], kImportLimit) << "HTTP_MAX_BODY_BYTES does not apply";
+    EXPECT_LE(accepted.json()["peak_buffered_bytes"].get<std::size_t>(), 512U * 1024U);
+
+    RawConnection over_limit(server.port());
+    over_limit.send(
+        "POST /__test/upload HTTP/1.1\r\nHost: x\r\n" + bearer.front().first + ": " +
+        bearer.front().second + "\r\nContent-Length: " + std::to_string(kImportLimit + 1) +
+        "\r\n\r\n"
+    );
+    const auto refused = over_limit.read_until_closed(5s);
+    EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0U) << refused;
+}
+
 }  // namespace
 }  // namespace molvault::test

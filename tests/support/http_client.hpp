@@ -64,6 +64,9 @@ public:
     bool send(std::string_view bytes);
     // Reads until the peer closes or `timeout` passes; returns what arrived.
     std::string read_until_closed(std::chrono::milliseconds timeout);
+    // Reads until what arrived contains `marker`, the peer closes, or `timeout` passes; returns
+    // what arrived (possibly more than up to the marker).
+    std::string read_until(std::string_view marker, std::chrono::milliseconds timeout);
     // True when the peer closed the connection within `timeout`.
     bool closed_within(std::chrono::milliseconds timeout);
 

@@ -42,6 +42,15 @@ TEST(Settings, DefaultsMatchTheChecklist) {
     EXPECT_EQ(result.settings.cookie_samesite, "lax");
     EXPECT_EQ(result.settings.port, 8000);
     EXPECT_EQ(result.settings.database_url, "sqlite:var/molvault.db");
+    EXPECT_EQ(result.settings.max_body_bytes, 1024U * 1024U);
+    EXPECT_EQ(result.settings.import_max_bytes, 512U * 1024U * 1024U);
+}
+
+TEST(Settings, ReadsTheImportBodyLimit) {
+    const auto result = load_settings(Variables(std::map<std::string, std::string>{
+        {"IMPORT_MAX_BYTES", "2147483648"}}));
+    ASSERT_TRUE(result.problems.empty()) << result.problems.front();
+    EXPECT_EQ(result.settings.import_max_bytes, std::size_t{2} * 1024 * 1024 * 1024);
 }
 
 TEST(Settings, AcceptsAGoodProductionConfiguration) {
@@ -116,6 +125,8 @@ TEST(Settings, RefusesEachBadProductionSetting) {
         {"LOCKOUT_THRESHOLD", "0", "LOCKOUT_THRESHOLD must be an integer"},
         {"LOCKOUT_MINUTES", "forever", "LOCKOUT_MINUTES must be an integer"},
         {"LOCKOUT_SECONDS", "0", "LOCKOUT_SECONDS must be an integer"},
+        {"IMPORT_MAX_BYTES", "100", "IMPORT_MAX_BYTES must be an integer"},
+        {"IMPORT_MAX_BYTES", "1e9", "IMPORT_MAX_BYTES must be an integer"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.variable + "=" + c.value.value_or("<unset>"));

@@ -154,5 +154,24 @@ TEST(RequestId, KeepsAWellFormedIdAndReplacesABadOne) {
     EXPECT_EQ(request.request_id.find(' '), std::string::npos);
 }
 
+TEST(Router, ReportsTheOptionsOfTheRouteARequestWouldReach) {
+    Router router;
+    router.post(
+        "/api/v1/projects/{project_id}/import",
+        [](const Request&) { return text("imported"); },
+        {.max_body_bytes = 4096, .streamed_body = true}
+    );
+    router.get("/api/v1/projects/{project_id}/import", [](const Request&) { return text("x"); });
+
+    const auto upload = router.options_for("POST", "/api/v1/projects/p1/import");
+    EXPECT_TRUE(upload.streamed_body);
+    EXPECT_EQ(upload.max_body_bytes, 4096U);
+    EXPECT_FALSE(router.options_for("GET", "/api/v1/projects/p1/import").streamed_body);
+    EXPECT_FALSE(router.options_for("HEAD", "/api/v1/projects/p1/import").streamed_body);
+    const auto unknown = router.options_for("POST", "/api/v1/elsewhere");
+    EXPECT_FALSE(unknown.streamed_body);
+    EXPECT_FALSE(unknown.max_body_bytes) << "no route: the server-wide limit applies";
+}
+
 }  // namespace
 }  // namespace molvault::http
