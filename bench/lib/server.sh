@@ -1,7 +1,8 @@
 # Shared by the bench/*.sh scripts (source it after `cd` to the repository root): builds
-# molvault, runs it on a free loopback port in a throwaway directory, waits for /health, and
-# stops it with SIGTERM on exit. The caller sets `extra_stop` to a function name to run first
-# at exit (e.g. to stop a background load generator).
+# molvault (unless MOLVAULT_BIN names the binary to run), runs it on a free loopback port in a
+# throwaway directory, waits for /health, and stops it with SIGTERM on exit. The caller sets
+# `extra_stop` to a function name to run first at exit (e.g. to stop a background load
+# generator).
 #
 #   source bench/lib/server.sh
 #   start_molvault VAR=value ...     # extra environment for the server
@@ -11,7 +12,9 @@
 readonly ready_timeout=30 # seconds for the server to answer /health
 readonly stop_timeout=40  # seconds for a graceful stop (molvault drains for up to 30 s)
 
-bash scripts/build.sh
+if [[ -z "${MOLVAULT_BIN:-}" ]]; then # benchmarking another binary needs no build here
+    bash scripts/build.sh
+fi
 binary="$(realpath "${MOLVAULT_BIN:-build/release/molvault}")"
 readonly binary
 
