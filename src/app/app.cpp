@@ -249,7 +249,7 @@ App::App(config::Settings settings)
     ops::add_health_routes(router_, readiness_checks_, metrics_);
     auth::add_auth_routes(router_, auth_, cookie_policy(settings_));
     projects::add_project_routes(router_, projects_);
-    molecules::add_molecule_routes(router_, molecules_);
+    molecules::add_molecule_routes(router_, molecules_, settings_.import_max_bytes);
     if (settings_.env == config::Environment::kTest) {
         add_test_routes(router_, settings_);
     }

@@ -792,12 +792,4 @@ MoleculeFileReader::~MoleculeFileReader() = default;
 
 std::optional<MoleculeFileReadResult> MoleculeFileReader::next() { return parser_->next(); }
 
-MemoryStreambuf::MemoryStreambuf(std::string_view bytes) {
-    // The get area is only read: std::streambuf wants char* but nothing here writes through it
-    // (no putback of a different character is allowed by the default pbackfail).
-    char* const begin =
-        const_cast<char*>(bytes.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-    setg(begin, begin, begin + bytes.size());
-}
-
 }  // namespace molvault::molecules

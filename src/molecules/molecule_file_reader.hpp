@@ -55,9 +55,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
-#include <streambuf>
 #include <string>
-#include <string_view>
 
 #include "common/expected.hpp"
 #include "molecules/molecule_file.hpp"
@@ -112,14 +110,6 @@ public:
 
 private:
     std::unique_ptr<Parser> parser_;
-};
-
-// A read-only std::streambuf over bytes the caller owns (an HTTP request body), so a reader can
-// take it without a copy: MemoryStreambuf buf(body); std::istream in(&buf);
-// The bytes must outlive the streambuf. Not thread-safe.
-class MemoryStreambuf : public std::streambuf {
-public:
-    explicit MemoryStreambuf(std::string_view bytes);
 };
 
 }  // namespace molvault::molecules

@@ -1,6 +1,7 @@
 #include "molecules/molecule_routes.hpp"
 
 #include <charconv>
+#include <memory>
 #include <string>
 
 #include <fmt/format.h>
@@ -11,6 +12,8 @@
 #include "common/random.hpp"
 #include "common/sodium.hpp"
 #include "db/timestamp.hpp"
+#include "http/body_reader.hpp"
+#include "http/body_stream.hpp"
 #include "http/json.hpp"
 #include "http/paging.hpp"
 #include "http/problem.hpp"
@@ -324,7 +327,9 @@ std::string download_name(const std::string& project_name, MoleculeFileFormat fo
 
 }  // namespace
 
-void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
+void add_molecule_routes(
+    http::Router& router, MoleculeService& molecules, std::size_t import_max_bytes
+) {
     router.post(
         "/api/v1/projects/{project_id}/molecules",
         [&molecules](const http::Request& request) {
@@ -463,12 +468,12 @@ void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
         [&molecules](const http::Request& request) {
             const auto owner = caller(request);
             const auto format = file_format(request, std::nullopt);
-            MemoryStreambuf buffer(request.body);
-            std::istream input(&buffer);
+            http::BodyInputStream input(*request.body_reader);
             MoleculeFileReader reader(input, format);
             const auto report = import_molecules(molecules, owner, project_id(request), reader);
             return http::json_response(http::status::kOk, import_report_json(report));
-        }
+        },
+        http::RouteOptions{.max_body_bytes = import_max_bytes, .streamed_body = true}
     );
 
     router.get(
@@ -476,17 +481,17 @@ void add_molecule_routes(http::Router& router, MoleculeService& molecules) {
         [&molecules](const http::Request& request) {
             const auto owner = caller(request);
             const auto format = file_format(request, MoleculeFileFormat::kSdf);
-            MoleculeExport file(molecules, owner, project_id(request), format);
+            auto file =
+                std::make_unique<MoleculeExport>(molecules, owner, project_id(request), format);
             http::Response response;
             response.status = http::status::kOk;
             response.set("Content-Type", std::string(molecule_file_content_type(format)));
             response.set(
                 "Content-Disposition",
-                "attachment; filename=\"" + download_name(file.project().name, format) + "\""
+                "attachment; filename=\"" + download_name(file->project().name, format) + "\""
             );
-            while (auto chunk = file.next_chunk()) {
-                response.body += *chunk;
-            }
+            response.stream =
+                http::make_body_stream([file = std::move(file)] { return file->next_chunk(); });
             return response;
         }
     );

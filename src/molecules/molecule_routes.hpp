@@ -18,11 +18,17 @@
 // answer 304 to a matching If-None-Match. Bodies are strict whitelists (unknown fields → 422).
 // The service must outlive the router.
 
+#include <cstddef>
+
 #include "http/router.hpp"
 #include "molecules/molecule_service.hpp"
 
 namespace molvault::molecules {
 
-void add_molecule_routes(http::Router& router, MoleculeService& molecules);
+// `import_max_bytes`: the largest upload the import route reads (IMPORT_MAX_BYTES); the upload
+// is streamed, so this bounds time, not memory.
+void add_molecule_routes(
+    http::Router& router, MoleculeService& molecules, std::size_t import_max_bytes
+);
 
 }  // namespace molvault::molecules

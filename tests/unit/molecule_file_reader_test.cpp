@@ -6,6 +6,7 @@
 #include <fstream>
 #include <istream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <streambuf>
 #include <string>
@@ -20,8 +21,7 @@ namespace {
 std::vector<MoleculeFileReadResult> read_all(
     std::string_view text, MoleculeFileFormat format, MoleculeFileLimits limits = {}
 ) {
-    MemoryStreambuf buffer(text);
-    std::istream in(&buffer);
+    std::istringstream in{std::string(text)};
     MoleculeFileReader reader(in, format, limits);
     std::vector<MoleculeFileReadResult> results;
     while (auto result = reader.next()) {

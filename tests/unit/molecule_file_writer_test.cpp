@@ -44,8 +44,7 @@ MoleculeFileRow ethanol() {
 }
 
 std::vector<MoleculeFileReadResult> read_back(std::string_view text, MoleculeFileFormat format) {
-    MemoryStreambuf buffer(text);
-    std::istream in(&buffer);
+    std::istringstream in{std::string(text)};
     MoleculeFileReader reader(in, format);
     std::vector<MoleculeFileReadResult> results;
     while (auto result = reader.next()) {
