@@ -52,8 +52,10 @@ std::vector<NamedSmiles> read_pairs(const std::string& command, std::size_t limi
 
 // name → canonical SMILES of each record of an SD file, as RDKit itself (python3-rdkit, the
 // same build; Debian's interpreter by path) reads it back.
+// A fresh directory per call: the backends' instances of a test run in parallel.
 std::map<std::string, std::string> rdkit_reads_sdf(const std::string& sdf) {
-    const auto dir = std::filesystem::temp_directory_path();
+    const TempDir temp;
+    const auto& dir = temp.path();
     const auto file = dir / "molvault_roundtrip.sdf";
     std::ofstream(file, std::ios::binary) << sdf;
     const auto script = dir / "molvault_roundtrip.py";
