@@ -46,15 +46,17 @@ std::vector<std::string> nci_smiles(std::size_t count) {
 
 // RDKit's canonical SMILES (Chem.MolToSmiles) of each input, computed by python3-rdkit (Debian's
 // interpreter by path: a python3 earlier on PATH may not have it).
+// A fresh directory per call: the backends' instances of a test run in parallel.
 std::vector<std::string> rdkit_canonical(const std::vector<std::string>& inputs) {
-    const auto script = std::filesystem::temp_directory_path() / "molvault_canon.py";
+    const TempDir temp;
+    const auto script = temp.path() / "molvault_canon.py";
     {
         std::ofstream out(script);
         out << "import sys\nfrom rdkit import Chem, RDLogger\nRDLogger.DisableLog('rdApp.*')\n"
                "for line in sys.stdin.read().split('\\n')[:-1]:\n"
                "    print(Chem.MolToSmiles(Chem.MolFromSmiles(line)))\n";
     }
-    const auto input = std::filesystem::temp_directory_path() / "molvault_canon.txt";
+    const auto input = temp.path() / "molvault_canon.txt";
     {
         std::ofstream out(input);
         for (const auto& smiles : inputs) {
