@@ -21,6 +21,7 @@
 #include <GraphMol/MolOps.h>
 #include <GraphMol/MolPickler.h>
 #include <GraphMol/Substruct/SubstructMatch.h>
+#include <RDGeneral/versions.h>
 
 #include "chem/fingerprint_kernels.hpp"
 #include "chem/structure_impl.hpp"
@@ -47,12 +48,13 @@ constexpr std::size_t kPoolQueueLimit = 256;
 // Margin that keeps the popcount bounds conservative against rounding; the score decides.
 constexpr double kBoundSlack = 1e-9;
 
-// Estimated heap footprint of a parsed RDKit molecule (atoms, bonds, graph, ring info), from
-// glibc's mallinfo2 over 20,000 zinc250k molecules unpickled (bench/search/engine_bench.cpp
-// measures it again; bench/RESULTS.md has the figures).
-constexpr std::size_t kMoleculeBaseBytes = 1'100;
-constexpr std::size_t kBytesPerAtom = 170;
-constexpr std::size_t kBytesPerBond = 110;
+// Estimated heap footprint of a parsed RDKit molecule (atoms, bonds, graph, ring info),
+// calibrated so that the average matches glibc's mallinfo2 over 20,000 zinc250k molecules
+// (about 11,000 bytes for 23 heavy atoms; bench/search/engine_bench.cpp measures it again and
+// bench/RESULTS.md has the figures).
+constexpr std::size_t kMoleculeBaseBytes = 1'550;
+constexpr std::size_t kBytesPerAtom = 240;
+constexpr std::size_t kBytesPerBond = 155;
 
 using Fingerprint = std::array<std::uint64_t, kFingerprintWords>;
 using KeyHashes = std::array<std::uint64_t, 3>;  // by ExactMode
@@ -404,7 +406,56 @@ Expected<std::unique_ptr<RDKit::ROMol>, ChemError> parse_query(const Substructur
 struct PreparedEntry::Data {
     ProjectKey project;
     Row row;
+    std::string pickle;  // for to_bytes(), whatever the match store
 };
+
+namespace {
+
+// PreparedEntry::to_bytes(): kBytesMagic, the RDKit version (one length byte, then the text),
+// the pattern and Morgan fingerprints and the key hashes in host byte order, then the pickle.
+constexpr std::string_view kBytesMagic = "MVS1";
+constexpr std::size_t kFixedBytes = 2 * sizeof(Fingerprint) + sizeof(KeyHashes);
+
+std::string_view rdkit_version() { return RDKit::rdkitVersion; }
+
+// Completes an entry from its pickle: the molecule ready to match as the store wants it.
+// `mol` is the pickle read back, when the caller already has it.
+std::shared_ptr<PreparedEntry::Data> finish_entry(
+    std::shared_ptr<PreparedEntry::Data> data, MatchStore store, std::shared_ptr<RDKit::ROMol> mol
+) {
+    auto& match = data->row.match;
+    if (store == MatchStore::kMolecules) {
+        if (!mol) {
+            mol = std::make_shared<RDKit::ROMol>();
+            RDKit::MolPickler::molFromPickle(data->pickle, *mol);
+        }
+        match.bytes = kMoleculeBaseBytes + kBytesPerAtom * mol->getNumAtoms() +
+                      kBytesPerBond * mol->getNumBonds();
+        match.molecule = std::move(mol);
+    } else {
+        match.pickle = data->pickle;
+        match.pickle.shrink_to_fit();
+        match.bytes = sizeof(MatchForm) + match.pickle.capacity();
+    }
+    return data;
+}
+
+}  // namespace
+
+std::string PreparedEntry::to_bytes() const {
+    const auto version = rdkit_version();
+    std::string bytes(kBytesMagic);
+    bytes.push_back(static_cast<char>(version.size()));
+    bytes.append(version);
+    const auto offset = bytes.size();
+    bytes.resize(offset + kFixedBytes);
+    char* out = bytes.data() + offset;
+    std::memcpy(out, data_->row.pattern.data(), sizeof(Fingerprint));
+    std::memcpy(out + sizeof(Fingerprint), data_->row.morgan.data(), sizeof(Fingerprint));
+    std::memcpy(out + 2 * sizeof(Fingerprint), data_->row.key_hashes.data(), sizeof(KeyHashes));
+    bytes.append(data_->pickle);
+    return bytes;
+}
 
 PreparedEntry::PreparedEntry(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
 const MoleculeKey& PreparedEntry::molecule() const { return data_->row.molecule; }
@@ -649,21 +700,43 @@ PreparedEntry SearchIndex::prepare(
         hash_key(keys.tautomer_hash)};
     // Fingerprints come from the very form the matcher will see: the molecule read back from
     // its pickle (no computed properties, ring information kept).
-    std::string pickle = structure.to_pickle();
+    data->pickle = structure.to_pickle();
     auto mol = std::make_shared<RDKit::ROMol>();
-    RDKit::MolPickler::molFromPickle(pickle, *mol);
+    RDKit::MolPickler::molFromPickle(data->pickle, *mol);
     row.pattern = pattern_fingerprint(*mol);
     row.morgan = morgan_fingerprint(*mol);
-    if (options_.match_store == MatchStore::kMolecules) {
-        row.match.bytes = kMoleculeBaseBytes + kBytesPerAtom * mol->getNumAtoms() +
-                          kBytesPerBond * mol->getNumBonds();
-        row.match.molecule = std::move(mol);
-    } else {
-        pickle.shrink_to_fit();
-        row.match.bytes = sizeof(MatchForm) + pickle.capacity();
-        row.match.pickle = std::move(pickle);
+    return PreparedEntry(finish_entry(std::move(data), options_.match_store, std::move(mol)));
+}
+
+Expected<PreparedEntry, ChemError> SearchIndex::restore(
+    const MoleculeKey& molecule, const ProjectKey& project, std::string_view bytes
+) const {
+    const auto version = rdkit_version();
+    const std::size_t header = kBytesMagic.size() + 1 + version.size();
+    if (bytes.size() <= header + kFixedBytes || !bytes.starts_with(kBytesMagic)) {
+        return Unexpected(ChemError{ChemError::kSyntax, "not a prepared search entry", std::nullopt}
+        );
     }
-    return PreparedEntry(std::move(data));
+    if (static_cast<unsigned char>(bytes[kBytesMagic.size()]) != version.size() ||
+        bytes.substr(kBytesMagic.size() + 1, version.size()) != version) {
+        return Unexpected(ChemError{
+            ChemError::kOther, "prepared with another RDKit version", std::nullopt});
+    }
+    auto data = std::make_shared<PreparedEntry::Data>();
+    data->project = project;
+    auto& row = data->row;
+    row.molecule = molecule;
+    const char* in = bytes.data() + header;
+    std::memcpy(row.pattern.data(), in, sizeof(Fingerprint));
+    std::memcpy(row.morgan.data(), in + sizeof(Fingerprint), sizeof(Fingerprint));
+    std::memcpy(row.key_hashes.data(), in + 2 * sizeof(Fingerprint), sizeof(KeyHashes));
+    data->pickle = std::string(bytes.substr(header + kFixedBytes));
+    try {
+        return PreparedEntry(finish_entry(std::move(data), options_.match_store, nullptr));
+    } catch (const RDKit::MolPicklerException&) {
+        return Unexpected(ChemError{
+            ChemError::kSyntax, "not a valid RDKit molecule pickle", std::nullopt});
+    }
 }
 
 void SearchIndex::insert(std::vector<PreparedEntry> entries) {

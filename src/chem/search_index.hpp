@@ -99,6 +99,12 @@ public:
     [[nodiscard]] const MoleculeKey& molecule() const;
     [[nodiscard]] const ProjectKey& project() const;
 
+    // The prepared data as bytes (about 900 for a drug-like molecule: fingerprints, key hashes
+    // and the RDKit pickle), to store next to the molecule so that a later start-up skips the
+    // fingerprinting: SearchIndex::restore() reads them back. Valid for the same RDKit version
+    // and byte order only; restore() refuses others.
+    [[nodiscard]] std::string to_bytes() const;
+
     struct Data;  // defined in search_index.cpp
 
 private:
@@ -161,6 +167,14 @@ public:
         const ProjectKey& project,
         const Structure& structure,
         const ExactKeys& keys
+    ) const;
+
+    // Rebuilds an entry from PreparedEntry::to_bytes() without fingerprinting (with
+    // MatchStore::kPickles it does no RDKit work at all; with kMolecules it reads the pickle).
+    // ChemError when the bytes are not such a record or were made by another RDKit version
+    // (kOther): prepare() the structure again then.
+    [[nodiscard]] Expected<PreparedEntry, ChemError> restore(
+        const MoleculeKey& molecule, const ProjectKey& project, std::string_view bytes
     ) const;
 
     // Adds the entries, replacing any molecule already present under the same key (in any

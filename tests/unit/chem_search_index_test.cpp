@@ -491,6 +491,46 @@ TEST_F(SmallIndex, ChunksOfEverySizeScreenCorrectly) {
     }
 }
 
+TEST_F(SmallIndex, RestoredEntriesFindWhatPreparedEntriesFind) {
+    const std::vector<std::string> smiles = {"c1ccccc1CCN", "C[C@H](N)C(=O)O", "Oc1ccccn1"};
+    SearchIndex pickles({.threads = 1, .match_store = MatchStore::kPickles});
+    for (std::uint32_t n = 0; n < smiles.size(); ++n) {
+        const auto bytes =
+            index_.prepare(molecule_key(n), project_key(0), parse_or_die(smiles[n])).to_bytes();
+        for (auto* index : {&index_, &pickles}) {
+            auto restored = index->restore(molecule_key(n), project_key(1), bytes);
+            ASSERT_TRUE(restored) << restored.error().message;
+            EXPECT_EQ(restored->project(), project_key(1));
+            index->insert({std::move(restored).value()});
+        }
+    }
+    for (auto* index : {&index_, &pickles}) {
+        const auto amine = index->search_substructure({"CN"}, everyone_);
+        ASSERT_TRUE(amine);
+        EXPECT_EQ(numbers_of(*amine), (std::vector<std::uint32_t>{0, 1}));
+        const auto similar = index->search_similarity(
+            parse_or_die("c1ccccc1CCN"), {.threshold = 1.0, .top_k = std::nullopt}, everyone_
+        );
+        EXPECT_EQ(numbers_of(similar), (std::vector<std::uint32_t>{0}));
+        const auto tautomers =
+            index->search_exact(parse_or_die("O=c1cccc[nH]1"), ExactMode::kTautomer, everyone_);
+        EXPECT_EQ(numbers_of(tautomers), (std::vector<std::uint32_t>{2}));
+    }
+}
+
+TEST_F(SmallIndex, RestoreRefusesBytesItDidNotWrite) {
+    auto bytes = index_.prepare(molecule_key(1), project_key(0), parse_or_die("CCO")).to_bytes();
+    EXPECT_EQ(index_.restore(molecule_key(1), project_key(0), "").error().kind, ChemError::kSyntax);
+    EXPECT_EQ(
+        index_.restore(molecule_key(1), project_key(0), "C1CC" + bytes).error().kind,
+        ChemError::kSyntax
+    );
+    bytes[5] = '0';  // the first character of the RDKit version it was made with
+    EXPECT_EQ(
+        index_.restore(molecule_key(1), project_key(0), bytes).error().kind, ChemError::kOther
+    );
+}
+
 TEST_F(SmallIndex, PassedDeadlineGivesAPartialAnswer) {
     add(1, 0, "CCO");
     add(2, 1, "CCN");
