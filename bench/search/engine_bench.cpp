@@ -1,7 +1,8 @@
 // Benchmark of the in-memory search engine (chem::SearchIndex) on the 250k ZINC set.
 //
 //   cmake --build --preset release --target search_engine_bench
-//   build/release/search_engine_bench ../shared/data [hits.csv]
+//   build/release/search_engine_bench ../shared/data [--csv hits.csv] [--cache FILE]
+//       [--sets leads,frags,...] [--pickles]
 //
 // Loads DATA/zinc250k.smi.gz (parse, prepare on every core, insert), then runs each query set
 // of DATA/queries as the benchmark asks: substructure (leads, frags and fragqueries as
@@ -17,7 +18,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -123,11 +126,6 @@ void on_all_cores(std::size_t n, unsigned threads, Fn fn) {
     }
 }
 
-struct Loaded {
-    std::vector<Structure> structures;
-    std::vector<ExactKeys> keys;
-};
-
 struct Timing {
     std::string id;
     std::size_t hits = 0;
@@ -231,162 +229,248 @@ void measure_kernel(std::size_t rows) {
     );
 }
 
-// Parsed molecules vs pickles on the first kStoreSample molecules: heap per molecule, and the
-// first kStoreQueries Lewis SMARTS (screening helps little there, so matching dominates).
-void compare_stores(const Loaded& loaded, const std::vector<Record>& smarts, unsigned threads) {
-    const std::vector<ProjectKey> scope = {ProjectKey{}};
+// Restores every entry into a new index with the given store, on all cores, then inserts them.
+struct Built {
+    std::unique_ptr<SearchIndex> index;
+    double restore_seconds = 0;
+    double insert_seconds = 0;
+    double heap_per_molecule = 0;
+};
+
+Built build_index(const std::vector<std::string>& bytes, MatchStore store, unsigned threads) {
+    Built built;
+    const auto heap_before = heap_in_use();
+    built.index =
+        std::make_unique<SearchIndex>(SearchIndexOptions{.threads = threads, .match_store = store});
+    const auto& index = *built.index;
+    auto start = Clock::now();
+    std::vector<std::optional<PreparedEntry>> restored(bytes.size());
+    on_all_cores(bytes.size(), threads, [&index, &bytes, &restored](std::size_t i) {
+        auto entry = index.restore(molecule_key(i), ProjectKey{}, bytes[i]);
+        if (!entry) {
+            throw std::runtime_error(entry.error().message);
+        }
+        restored[i] = std::move(entry).value();
+    });
+    built.restore_seconds = seconds_since(start);
+    start = Clock::now();
+    for (std::size_t first = 0; first < restored.size(); first += kInsertBatch) {
+        std::vector<PreparedEntry> batch;
+        for (std::size_t i = first; i < std::min(restored.size(), first + kInsertBatch); ++i) {
+            batch.push_back(std::move(*restored[i]));
+            restored[i].reset();
+        }
+        built.index->insert(std::move(batch));
+    }
+    built.insert_seconds = seconds_since(start);
+    restored.clear();
+    restored.shrink_to_fit();
+    malloc_trim(0);
+    built.heap_per_molecule =
+        static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(bytes.size());
+    return built;
+}
+
+// Parsed molecules vs pickles on the first kStoreSample molecules: heap per molecule, the cost
+// of reading a pickle back, and the first kStoreQueries Lewis SMARTS (screening helps little
+// there, so matching dominates).
+void compare_stores(
+    const std::vector<std::string>& bytes, const std::vector<Record>& smarts, unsigned threads
+) {
+    const std::vector<std::string> sample(
+        bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(kStoreSample)
+    );
     const std::vector<Record> queries(
         smarts.begin(), smarts.begin() + static_cast<std::ptrdiff_t>(kStoreQueries)
     );
-    double pickle_bytes = 0;
-    const auto unpickle_start = Clock::now();
-    for (std::size_t i = 0; i < kStoreSample; ++i) {
-        const auto pickle = loaded.structures[i].to_pickle();
-        pickle_bytes += static_cast<double>(pickle.size());
-        if (!Structure::from_pickle(pickle)) {
-            throw std::runtime_error("pickle does not read back");
-        }
-    }
-    fmt::print(
-        "Pickles: {:.0f} bytes each; pickle + unpickle {:.1f} us each\n",
-        pickle_bytes / kStoreSample,
-        seconds_since(unpickle_start) * 1e6 / kStoreSample
-    );
+    const std::vector<ProjectKey> scope = {ProjectKey{}};
     for (const auto store : {MatchStore::kMolecules, MatchStore::kPickles}) {
-        const auto heap_before = heap_in_use();
-        SearchIndex index({.threads = threads, .match_store = store});
-        std::vector<PreparedEntry> entries;
-        for (std::size_t i = 0; i < kStoreSample; ++i) {
-            entries.push_back(
-                index.prepare(molecule_key(i), ProjectKey{}, loaded.structures[i], loaded.keys[i])
-            );
-        }
-        index.insert(std::move(entries));
-        const double heap = static_cast<double>(heap_in_use() - heap_before) / kStoreSample;
-        const auto stats = index.stats();
-        const auto timings = run_substructure(index, scope, queries, QueryFormat::kSmarts);
+        const auto built = build_index(sample, store, 1);
+        const auto stats = built.index->stats();
         double total = 0;
-        for (const auto& t : timings) {
+        for (const auto& t : run_substructure(*built.index, scope, queries, QueryFormat::kSmarts)) {
             total += t.ms;
         }
         fmt::print(
             "Store {}: heap {:.0f} B/molecule (index says screening {:.0f} + matching {:.0f}); "
-            "{} SMARTS on {} molecules: {:.0f} ms total\n",
+            "restore {:.1f} us/molecule on one core; {} SMARTS on {} molecules on {} threads: "
+            "{:.0f} ms\n",
             store == MatchStore::kMolecules ? "parsed molecules" : "pickles",
-            heap,
+            built.heap_per_molecule,
             static_cast<double>(stats.screening_bytes) / kStoreSample,
             static_cast<double>(stats.matching_bytes) / kStoreSample,
+            built.restore_seconds * 1e6 / kStoreSample,
             kStoreQueries,
             kStoreSample,
+            threads,
             total
         );
+    }
+}
+
+// Prepares every molecule from its SMILES (parse, exact keys, fingerprints), as bytes.
+std::vector<std::string> prepare_all(const std::vector<Record>& records, unsigned threads) {
+    const SearchIndex preparer({.threads = 1, .match_store = MatchStore::kPickles});
+    std::vector<std::string> bytes(records.size());
+    double parse_seconds = 0;
+    double prepare_seconds = 0;
+    std::mutex mutex;
+    const auto start = Clock::now();
+    on_all_cores(records.size(), threads, [&](std::size_t i) {
+        const auto t0 = Clock::now();
+        const auto parsed = molvault::chem::parse_smiles(records[i].text);
+        if (!parsed) {
+            throw std::runtime_error(records[i].id + ": " + parsed.error().message);
+        }
+        const ExactKeys keys{
+            parsed->canonical_smiles(), parsed->no_stereo_smiles(), parsed->tautomer_hash()};
+        const auto t1 = Clock::now();
+        bytes[i] = preparer.prepare(molecule_key(i), ProjectKey{}, *parsed, keys).to_bytes();
+        const auto t2 = Clock::now();
+        const std::lock_guard lock(mutex);
+        parse_seconds += std::chrono::duration<double>(t1 - t0).count();
+        prepare_seconds += std::chrono::duration<double>(t2 - t1).count();
+    });
+    const double n = static_cast<double>(records.size());
+    fmt::print(
+        "Prepared {} molecules on {} threads in {:.1f} s; per molecule and core: parse + exact "
+        "keys {:.0f} us, fingerprints + pickle {:.0f} us\n",
+        records.size(),
+        threads,
+        seconds_since(start),
+        parse_seconds * 1e6 / n,
+        prepare_seconds * 1e6 / n
+    );
+    return bytes;
+}
+
+std::vector<std::string> read_cache(const std::string& path) {
+    std::vector<std::string> bytes;
+    std::ifstream in(path, std::ios::binary);
+    std::uint32_t size = 0;
+    while (in.read(reinterpret_cast<char*>(&size), sizeof size)) {
+        std::string entry(size, '\0');
+        in.read(entry.data(), size);
+        bytes.push_back(std::move(entry));
+    }
+    return bytes;
+}
+
+void write_cache(const std::string& path, const std::vector<std::string>& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    for (const auto& entry : bytes) {
+        const auto size = static_cast<std::uint32_t>(entry.size());
+        out.write(reinterpret_cast<const char*>(&size), sizeof size);
+        out.write(entry.data(), static_cast<std::streamsize>(entry.size()));
     }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::cerr << "usage: search_engine_bench DATA_DIR [hits.csv]\n";
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string data;
+    std::string csv_path;
+    std::string cache_path;
+    std::string sets =
+        "leads,frags,fragqueries,rlewis,similarity-0.7,similarity-0.5,similarity-top10";
+    bool extras = true;
+    MatchStore store = MatchStore::kMolecules;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--csv" && has_value) {
+            csv_path = args[++i];
+        } else if (args[i] == "--cache" && has_value) {
+            cache_path = args[++i];
+        } else if (args[i] == "--sets" && has_value) {
+            sets = "," + args[++i] + ",";
+            extras = false;
+        } else if (args[i] == "--pickles") {
+            store = MatchStore::kPickles;
+        } else if (data.empty()) {
+            data = args[i];
+        }
+    }
+    if (data.empty()) {
+        std::cerr << "usage: search_engine_bench DATA_DIR [--csv FILE] [--cache FILE] "
+                     "[--sets a,b] [--pickles]\n";
         return 2;
     }
-    const std::string data = argv[1];
+    const auto wanted = [&sets](const std::string& set) {
+        return sets.find(set) != std::string::npos;
+    };
     std::ofstream csv_file;
     std::ofstream* csv = nullptr;
-    if (argc > 2) {
-        csv_file.open(argv[2]);
+    if (!csv_path.empty()) {
+        csv_file.open(csv_path);
         csv_file << "set,query_id,hits,ms\n";
         csv = &csv_file;
     }
     const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
 
-    auto start = Clock::now();
-    const auto records = read_records(data + "/zinc250k.smi.gz");
-    Loaded loaded;
-    loaded.structures.resize(records.size(), *molvault::chem::parse_smiles("C"));
-    loaded.keys.resize(records.size());
-    on_all_cores(records.size(), threads, [&records, &loaded](std::size_t i) {
-        auto parsed = molvault::chem::parse_smiles(records[i].text);
-        if (!parsed) {
-            throw std::runtime_error(records[i].id + ": " + parsed.error().message);
+    std::vector<std::string> bytes;
+    if (!cache_path.empty() && std::ifstream(cache_path)) {
+        bytes = read_cache(cache_path);
+        fmt::print("Read {} prepared entries from {}\n", bytes.size(), cache_path);
+    } else {
+        bytes = prepare_all(read_records(data + "/zinc250k.smi.gz"), threads);
+        if (!cache_path.empty()) {
+            write_cache(cache_path, bytes);
         }
-        loaded.structures[i] = std::move(parsed).value();
-        loaded.keys[i] = {
-            loaded.structures[i].canonical_smiles(),
-            loaded.structures[i].no_stereo_smiles(),
-            loaded.structures[i].tautomer_hash()};
-    });
-    const double parse_seconds = seconds_since(start);
-
-    const auto heap_before = heap_in_use();
-    SearchIndex index({.threads = threads});
-    start = Clock::now();
-    std::vector<PreparedEntry> entries(
-        records.size(), index.prepare(MoleculeKey{}, ProjectKey{}, loaded.structures[0])
-    );
-    on_all_cores(records.size(), threads, [&index, &loaded, &entries](std::size_t i) {
-        entries[i] =
-            index.prepare(molecule_key(i), ProjectKey{}, loaded.structures[i], loaded.keys[i]);
-    });
-    const double prepare_seconds = seconds_since(start);
-    start = Clock::now();
-    for (std::size_t first = 0; first < entries.size(); first += kInsertBatch) {
-        const auto last = std::min(entries.size(), first + kInsertBatch);
-        index.insert(std::vector<PreparedEntry>(
-            entries.begin() + static_cast<std::ptrdiff_t>(first),
-            entries.begin() + static_cast<std::ptrdiff_t>(last)
-        ));
     }
-    const double insert_seconds = seconds_since(start);
-    entries.clear();
-    entries.shrink_to_fit();
-    malloc_trim(0);
+    const auto built = build_index(bytes, store, threads);
+    const auto& index = *built.index;
     const auto stats = index.stats();
     const double molecules = static_cast<double>(stats.molecules);
     fmt::print(
-        "Loaded {} molecules on {} threads: parse + exact keys {:.1f} s, prepare {:.1f} s, "
-        "insert {:.1f} s\n",
+        "Index of {} molecules ({}): restore {:.1f} s on {} threads, insert {:.1f} s\n",
         stats.molecules,
+        store == MatchStore::kMolecules ? "parsed molecules" : "pickles",
+        built.restore_seconds,
         threads,
-        parse_seconds,
-        prepare_seconds,
-        insert_seconds
+        built.insert_seconds
     );
     fmt::print(
-        "Memory per molecule: screening {:.0f} B, matching {:.0f} B (estimate); index heap "
-        "growth {:.0f} B\n",
+        "Memory per molecule: screening {:.0f} B, matching {:.0f} B (estimate); heap growth "
+        "{:.0f} B\n",
         static_cast<double>(stats.screening_bytes) / molecules,
         static_cast<double>(stats.matching_bytes) / molecules,
-        static_cast<double>(heap_in_use() - heap_before) / molecules
+        built.heap_per_molecule
     );
 
     const std::vector<ProjectKey> scope = {ProjectKey{}};
     const auto queries = data + "/queries/";
-    const auto leads = read_records(queries + "zinc_leads_500.smi");
-    const auto frags = read_records(queries + "zinc_frags_500.smi");
-    const auto fragqueries = read_records(queries + "fragqueries.smi");
     const auto rlewis = read_records(queries + "smarts_rlewis.txt");
     const auto similar = read_records(queries + "similarity_500.smi");
     fmt::print("\n| set | queries | hits | median ms | p95 ms | max ms | total s |\n");
     fmt::print("|---|---:|---:|---:|---:|---:|---:|\n");
-    report("leads", run_substructure(index, scope, leads, QueryFormat::kSmiles), csv);
-    report("frags", run_substructure(index, scope, frags, QueryFormat::kSmiles), csv);
-    report("fragqueries", run_substructure(index, scope, fragqueries, QueryFormat::kSmiles), csv);
-    report("rlewis", run_substructure(index, scope, rlewis, QueryFormat::kSmarts), csv);
-    report(
-        "similarity-0.7",
-        run_similarity(index, scope, similar, {.threshold = 0.7, .top_k = std::nullopt}),
-        csv
-    );
-    report(
-        "similarity-0.5",
-        run_similarity(index, scope, similar, {.threshold = 0.5, .top_k = std::nullopt}),
-        csv
-    );
-    report("similarity-top10", run_similarity(index, scope, similar, {.top_k = 10}), csv);
+    const std::vector<std::pair<std::string, std::string>> smiles_sets = {
+        {"leads", "zinc_leads_500.smi"},
+        {"frags", "zinc_frags_500.smi"},
+        {"fragqueries", "fragqueries.smi"}};
+    for (const auto& [set, file] : smiles_sets) {
+        if (wanted(set)) {
+            const auto records = read_records(queries + file);
+            report(set, run_substructure(index, scope, records, QueryFormat::kSmiles), csv);
+        }
+    }
+    if (wanted("rlewis")) {
+        report("rlewis", run_substructure(index, scope, rlewis, QueryFormat::kSmarts), csv);
+    }
+    for (const double threshold : {0.7, 0.5}) {
+        const auto set = fmt::format("similarity-{}", threshold);
+        if (wanted(set)) {
+            const SimilarityQuery options{.threshold = threshold, .top_k = std::nullopt};
+            report(set, run_similarity(index, scope, similar, options), csv);
+        }
+    }
+    if (wanted("similarity-top10")) {
+        report("similarity-top10", run_similarity(index, scope, similar, {.top_k = 10}), csv);
+    }
     fmt::print("\n");
-
-    measure_kernel(stats.molecules);
-    compare_stores(loaded, rlewis, threads);
+    if (extras) {
+        measure_kernel(stats.molecules);
+        compare_stores(bytes, rlewis, threads);
+    }
     return 0;
 }

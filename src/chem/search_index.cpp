@@ -20,6 +20,8 @@
 #include <GraphMol/Fingerprints/MorganFingerprints.h>
 #include <GraphMol/MolOps.h>
 #include <GraphMol/MolPickler.h>
+#include <GraphMol/QueryAtom.h>
+#include <GraphMol/QueryOps.h>
 #include <GraphMol/Substruct/SubstructMatch.h>
 #include <RDGeneral/versions.h>
 
@@ -56,7 +58,18 @@ constexpr std::size_t kMoleculeBaseBytes = 1'550;
 constexpr std::size_t kBytesPerAtom = 240;
 constexpr std::size_t kBytesPerBond = 155;
 
+// The substructure screen's bits per molecule: the RDKit pattern fingerprint, then our own
+// features, which SMARTS queries (whose atoms the pattern fingerprint mostly skips) can use:
+// one bit per element present, and one per bonded element pair (hashed into 128 bits).
+constexpr std::size_t kElementBits = 128;
+constexpr std::size_t kPairBits = 128;
+constexpr std::size_t kScreenBits = kFingerprintBits + kElementBits + kPairBits;
+constexpr std::size_t kScreenWords = kScreenBits / 64;
+// Pair clauses wider than this (query atoms allowing many elements) screen too little to read.
+constexpr std::size_t kMaxPairClause = 16;
+
 using Fingerprint = std::array<std::uint64_t, kFingerprintWords>;
+using ScreenBits = std::array<std::uint64_t, kScreenWords>;
 using KeyHashes = std::array<std::uint64_t, 3>;  // by ExactMode
 
 // std::vector storage aligned to a cache line, so that column blocks are whole lines.
@@ -115,6 +128,168 @@ Fingerprint morgan_fingerprint(const RDKit::ROMol& mol) {
     return to_words(*bits);
 }
 
+std::size_t element_bit(int atomic_number) {
+    return kFingerprintBits + static_cast<std::size_t>(atomic_number);
+}
+
+std::size_t pair_bit(int a, int b) {
+    const auto low = static_cast<std::size_t>(std::min(a, b));
+    const auto high = static_cast<std::size_t>(std::max(a, b));
+    return kFingerprintBits + kElementBits + (low * 131 + high) % kPairBits;
+}
+
+void set_bit(ScreenBits& bits, std::size_t bit) {
+    bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+}
+
+// The screen bits of a molecule: pattern fingerprint, elements, bonded element pairs.
+ScreenBits screen_bits(const RDKit::ROMol& mol) {
+    ScreenBits bits{};
+    const auto pattern = pattern_fingerprint(mol);
+    std::copy(pattern.begin(), pattern.end(), bits.begin());
+    for (const auto* atom : mol.atoms()) {
+        if (atom->getAtomicNum() < static_cast<int>(kElementBits)) {
+            set_bit(bits, element_bit(atom->getAtomicNum()));
+        }
+    }
+    for (const auto* bond : mol.bonds()) {
+        set_bit(
+            bits, pair_bit(bond->getBeginAtom()->getAtomicNum(), bond->getEndAtom()->getAtomicNum())
+        );
+    }
+    return bits;
+}
+
+// The elements a query atom can match, or std::nullopt when that is not limited or not known
+// (wildcards, negations, recursion, anything this does not read). Errs towards nullopt: a set
+// that is too small would drop true hits.
+using Elements = std::optional<std::vector<int>>;
+
+Elements elements_of(const RDKit::QueryAtom::QUERYATOM_QUERY& query) {
+    if (query.getNegation()) {
+        return std::nullopt;
+    }
+    const auto& description = query.getDescription();
+    if (description == "AtomAtomicNum" || description == "AtomType") {
+        const auto* equals = dynamic_cast<const RDKit::ATOM_EQUALS_QUERY*>(&query);
+        if (equals == nullptr) {
+            return std::nullopt;
+        }
+        int number = equals->getVal();
+        if (description == "AtomType") {
+            bool aromatic = false;
+            RDKit::parseAtomType(equals->getVal(), number, aromatic);
+        }
+        if (number <= 0 || number >= static_cast<int>(kElementBits)) {
+            return std::nullopt;
+        }
+        return std::vector<int>{number};
+    }
+    const bool all = description == "AtomAnd";
+    if (!all && description != "AtomOr") {
+        return std::nullopt;
+    }
+    Elements result;
+    bool first = true;
+    for (auto child = query.beginChildren(); child != query.endChildren(); ++child) {
+        const auto elements = elements_of(**child);
+        if (all) {
+            if (!elements) {
+                continue;  // no limit from this side of the AND
+            }
+            if (!result) {
+                result = elements;
+            } else {
+                std::vector<int> both;
+                std::set_intersection(
+                    result->begin(),
+                    result->end(),
+                    elements->begin(),
+                    elements->end(),
+                    std::back_inserter(both)
+                );
+                result = std::move(both);
+            }
+        } else {
+            if (!elements) {
+                return std::nullopt;  // one side of the OR matches anything
+            }
+            if (first) {
+                result = elements;
+            } else {
+                std::vector<int> either;
+                std::set_union(
+                    result->begin(),
+                    result->end(),
+                    elements->begin(),
+                    elements->end(),
+                    std::back_inserter(either)
+                );
+                result = std::move(either);
+            }
+        }
+        first = false;
+    }
+    return result;
+}
+
+Elements elements_of(const RDKit::Atom& atom) {
+    if (atom.hasQuery()) {
+        return elements_of(*atom.getQuery());
+    }
+    // A plain atom (SMILES query) matches its own element; a dummy atom is not limited.
+    if (atom.getAtomicNum() <= 0 || atom.getAtomicNum() >= static_cast<int>(kElementBits)) {
+        return std::nullopt;
+    }
+    return std::vector<int>{atom.getAtomicNum()};
+}
+
+// What every molecule containing the query must have, as clauses of screen bits: a molecule
+// passes a clause when it has any bit of it. The query's pattern bits (one each), for each
+// query atom the elements it allows, and for each query bond the element pairs it allows
+// (every query bond maps to a bond of the molecule).
+using Clause = std::vector<std::size_t>;
+
+std::vector<Clause> screen_clauses(const RDKit::ROMol& query) {
+    std::vector<Clause> clauses;
+    const auto pattern = pattern_fingerprint(query);
+    for (std::size_t word = 0; word < kFingerprintWords; ++word) {
+        for (std::uint64_t set = pattern[word]; set != 0; set &= set - 1) {
+            clauses.push_back({word * 64 + static_cast<std::size_t>(std::countr_zero(set))});
+        }
+    }
+    std::vector<Elements> elements;
+    for (const auto* atom : query.atoms()) {
+        elements.push_back(elements_of(*atom));
+        if (elements.back()) {
+            Clause clause;
+            for (const int element : *elements.back()) {
+                clause.push_back(element_bit(element));
+            }
+            clauses.push_back(std::move(clause));
+        }
+    }
+    for (const auto* bond : query.bonds()) {
+        const auto& a = elements[bond->getBeginAtomIdx()];
+        const auto& b = elements[bond->getEndAtomIdx()];
+        if (!a || !b || a->size() * b->size() > kMaxPairClause) {
+            continue;
+        }
+        Clause clause;
+        for (const int x : *a) {
+            for (const int y : *b) {
+                clause.push_back(pair_bit(x, y));
+            }
+        }
+        std::sort(clause.begin(), clause.end());
+        clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
+        clauses.push_back(std::move(clause));
+    }
+    std::sort(clauses.begin(), clauses.end());
+    clauses.erase(std::unique(clauses.begin(), clauses.end()), clauses.end());
+    return clauses;
+}
+
 unsigned popcount(const Fingerprint& fingerprint) {
     unsigned count = 0;
     for (const auto word : fingerprint) {
@@ -164,7 +339,7 @@ std::string exact_key(const Structure& structure, ExactMode mode) {
 // One molecule in row form: what a chunk is built from and taken apart into.
 struct Row {
     MoleculeKey molecule;
-    Fingerprint pattern{};
+    ScreenBits screen{};
     Fingerprint morgan{};
     KeyHashes key_hashes{};
     MatchForm match;
@@ -173,11 +348,11 @@ struct Row {
 // Up to kChunkRows molecules of one project, immutable once built.
 struct Chunk {
     std::size_t rows = 0;
-    std::size_t stride = 0;  // words per pattern column: room for stride * 64 molecules
+    std::size_t stride = 0;  // words per screen column: room for stride * 64 molecules
     std::vector<MoleculeKey> ids;
-    // Bit-sliced pattern fingerprints: bit b of molecule r is bit r % 64 of
-    // pattern[b * stride + r / 64]. A query reads only the columns of its own bits.
-    Words pattern;
+    // Bit-sliced screen bits: bit b of molecule r is bit r % 64 of screen[b * stride + r / 64].
+    // A query reads only the columns of its own bits.
+    Words screen;
     // Morgan fingerprints in ascending popcount order, kFingerprintWords words each, so a
     // threshold's popcount bounds select one contiguous range.
     Words morgan;
@@ -194,14 +369,14 @@ std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
     const std::size_t n = rows.size();
     chunk->rows = n;
     chunk->stride = std::min(kChunkWords, std::bit_ceil((n + 63) / 64));
-    chunk->pattern.assign(kFingerprintBits * chunk->stride, 0);
+    chunk->screen.assign(kScreenBits * chunk->stride, 0);
     for (std::size_t row = 0; row < n; ++row) {
         const std::uint64_t row_bit = std::uint64_t{1} << (row % 64);
-        for (std::size_t word = 0; word < kFingerprintWords; ++word) {
-            for (std::uint64_t bits = rows[row].pattern[word]; bits != 0; bits &= bits - 1) {
+        for (std::size_t word = 0; word < kScreenWords; ++word) {
+            for (std::uint64_t bits = rows[row].screen[word]; bits != 0; bits &= bits - 1) {
                 const std::size_t bit =
                     word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-                chunk->pattern[bit * chunk->stride + row / 64] |= row_bit;
+                chunk->screen[bit * chunk->stride + row / 64] |= row_bit;
             }
         }
     }
@@ -236,21 +411,21 @@ std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
         chunk->match.push_back(std::move(row.match));
     }
     chunk->screening_bytes =
-        sizeof(Chunk) + (chunk->pattern.size() + chunk->morgan.size()) * 8 +
+        sizeof(Chunk) + (chunk->screen.size() + chunk->morgan.size()) * 8 +
         n * (2 * sizeof(std::uint16_t) + sizeof(MoleculeKey) + sizeof(KeyHashes));
     return chunk;
 }
 
 std::vector<Row> take_apart(const Chunk& chunk) {
     std::vector<Row> rows(chunk.rows);
-    for (std::size_t bit = 0; bit < kFingerprintBits; ++bit) {
+    for (std::size_t bit = 0; bit < kScreenBits; ++bit) {
         const std::uint64_t fingerprint_bit = std::uint64_t{1} << (bit % 64);
         for (std::size_t word = 0; word < chunk.stride; ++word) {
-            for (std::uint64_t members = chunk.pattern[bit * chunk.stride + word]; members != 0;
+            for (std::uint64_t members = chunk.screen[bit * chunk.stride + word]; members != 0;
                  members &= members - 1) {
                 const std::size_t row =
                     word * 64 + static_cast<std::size_t>(std::countr_zero(members));
-                rows[row].pattern[bit / 64] |= fingerprint_bit;
+                rows[row].screen[bit / 64] |= fingerprint_bit;
             }
         }
     }
@@ -332,10 +507,11 @@ void parallel_for(
     }
 }
 
-// The substructure screen of one chunk: the rows whose pattern fingerprint has every bit of
-// the query's (`bits`, rarest first). Per block of kBlockWords words it ANDs the query's
-// columns until no candidate is left, so a selective query reads a few lines per block.
-std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<std::size_t>& bits) {
+// The substructure screen of one chunk: the rows that satisfy every clause (rarest first).
+// Per block of kBlockWords words it ANDs the clauses' columns (a clause of several bits ORs
+// its columns first) until no candidate is left, so a selective query reads a few cache lines
+// per block.
+std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<Clause>& clauses) {
     std::vector<std::uint32_t> candidates;
     for (std::size_t first = 0; first < chunk.stride; first += kBlockWords) {
         const std::size_t width = std::min(kBlockWords, chunk.stride - first);
@@ -346,14 +522,20 @@ std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<std::siz
                 chunk.rows > row0 ? std::min<std::size_t>(64, chunk.rows - row0) : 0;
             alive[w] = in_word == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << in_word) - 1;
         }
-        for (const auto bit : bits) {
-            const std::uint64_t* column = chunk.pattern.data() + bit * chunk.stride + first;
-            std::uint64_t any = 0;
-            for (std::size_t w = 0; w < width; ++w) {
-                alive[w] &= column[w];
-                any |= alive[w];
+        for (const auto& clause : clauses) {
+            std::array<std::uint64_t, kBlockWords> any_bit{};
+            for (const auto bit : clause) {
+                const std::uint64_t* column = chunk.screen.data() + bit * chunk.stride + first;
+                for (std::size_t w = 0; w < width; ++w) {
+                    any_bit[w] |= column[w];
+                }
             }
-            if (any == 0) {
+            std::uint64_t left = 0;
+            for (std::size_t w = 0; w < width; ++w) {
+                alive[w] &= any_bit[w];
+                left |= alive[w];
+            }
+            if (left == 0) {
                 break;
             }
         }
@@ -412,9 +594,9 @@ struct PreparedEntry::Data {
 namespace {
 
 // PreparedEntry::to_bytes(): kBytesMagic, the RDKit version (one length byte, then the text),
-// the pattern and Morgan fingerprints and the key hashes in host byte order, then the pickle.
+// the screen bits, the Morgan fingerprint and the key hashes in host byte order, the pickle.
 constexpr std::string_view kBytesMagic = "MVS1";
-constexpr std::size_t kFixedBytes = 2 * sizeof(Fingerprint) + sizeof(KeyHashes);
+constexpr std::size_t kFixedBytes = sizeof(ScreenBits) + sizeof(Fingerprint) + sizeof(KeyHashes);
 
 std::string_view rdkit_version() { return RDKit::rdkitVersion; }
 
@@ -450,9 +632,13 @@ std::string PreparedEntry::to_bytes() const {
     const auto offset = bytes.size();
     bytes.resize(offset + kFixedBytes);
     char* out = bytes.data() + offset;
-    std::memcpy(out, data_->row.pattern.data(), sizeof(Fingerprint));
-    std::memcpy(out + sizeof(Fingerprint), data_->row.morgan.data(), sizeof(Fingerprint));
-    std::memcpy(out + 2 * sizeof(Fingerprint), data_->row.key_hashes.data(), sizeof(KeyHashes));
+    std::memcpy(out, data_->row.screen.data(), sizeof(ScreenBits));
+    std::memcpy(out + sizeof(ScreenBits), data_->row.morgan.data(), sizeof(Fingerprint));
+    std::memcpy(
+        out + sizeof(ScreenBits) + sizeof(Fingerprint),
+        data_->row.key_hashes.data(),
+        sizeof(KeyHashes)
+    );
     bytes.append(data_->pickle);
     return bytes;
 }
@@ -474,9 +660,9 @@ struct SearchIndex::State {
     };
     std::unordered_map<MoleculeKey, Location, KeyHasher> locations;  // under write_mutex
 
-    // How many molecules set each pattern bit, over the whole index: the screen reads a
+    // How many molecules set each screen bit, over the whole index: the screen reads a
     // query's rarest bits first. Approximate by design (updated without the snapshot lock).
-    std::array<std::atomic<std::uint32_t>, kFingerprintBits> bit_counts{};
+    std::array<std::atomic<std::uint32_t>, kScreenBits> bit_counts{};
 
     // The segments a write is building, copied from the published ones on first touch.
     using Draft = std::unordered_map<ProjectKey, std::shared_ptr<Segment>, KeyHasher>;
@@ -492,8 +678,8 @@ struct SearchIndex::State {
     }
 
     void count_bits(const Row& row, bool add) {
-        for (std::size_t word = 0; word < kFingerprintWords; ++word) {
-            for (std::uint64_t bits = row.pattern[word]; bits != 0; bits &= bits - 1) {
+        for (std::size_t word = 0; word < kScreenWords; ++word) {
+            for (std::uint64_t bits = row.screen[word]; bits != 0; bits &= bits - 1) {
                 auto& counter =
                     bit_counts[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
                 if (add) {
@@ -703,7 +889,7 @@ PreparedEntry SearchIndex::prepare(
     data->pickle = structure.to_pickle();
     auto mol = std::make_shared<RDKit::ROMol>();
     RDKit::MolPickler::molFromPickle(data->pickle, *mol);
-    row.pattern = pattern_fingerprint(*mol);
+    row.screen = screen_bits(*mol);
     row.morgan = morgan_fingerprint(*mol);
     return PreparedEntry(finish_entry(std::move(data), options_.match_store, std::move(mol)));
 }
@@ -727,9 +913,11 @@ Expected<PreparedEntry, ChemError> SearchIndex::restore(
     auto& row = data->row;
     row.molecule = molecule;
     const char* in = bytes.data() + header;
-    std::memcpy(row.pattern.data(), in, sizeof(Fingerprint));
-    std::memcpy(row.morgan.data(), in + sizeof(Fingerprint), sizeof(Fingerprint));
-    std::memcpy(row.key_hashes.data(), in + 2 * sizeof(Fingerprint), sizeof(KeyHashes));
+    std::memcpy(row.screen.data(), in, sizeof(ScreenBits));
+    std::memcpy(row.morgan.data(), in + sizeof(ScreenBits), sizeof(Fingerprint));
+    std::memcpy(
+        row.key_hashes.data(), in + sizeof(ScreenBits) + sizeof(Fingerprint), sizeof(KeyHashes)
+    );
     data->pickle = std::string(bytes.substr(header + kFixedBytes));
     try {
         return PreparedEntry(finish_entry(std::move(data), options_.match_store, nullptr));
@@ -831,28 +1019,28 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
     }
     const std::unique_ptr<RDKit::ROMol> query_mol = std::move(parsed).value();
 
-    // The query's pattern bits, rarest in the index first: the first few columns usually
-    // empty a block.
-    const Fingerprint query_fingerprint = pattern_fingerprint(*query_mol);
-    std::vector<std::size_t> bits;
-    for (std::size_t word = 0; word < kFingerprintWords; ++word) {
-        for (std::uint64_t set = query_fingerprint[word]; set != 0; set &= set - 1) {
-            bits.push_back(word * 64 + static_cast<std::size_t>(std::countr_zero(set)));
+    // The query's screen clauses, rarest in the index first: the first few usually empty a
+    // block. A clause's frequency is taken as the sum over its bits (an upper bound).
+    auto clauses = screen_clauses(*query_mol);
+    std::vector<std::pair<std::uint64_t, std::size_t>> order;
+    for (std::size_t i = 0; i < clauses.size(); ++i) {
+        std::uint64_t frequency = 0;
+        for (const auto bit : clauses[i]) {
+            frequency += state_->bit_counts[bit].load(std::memory_order_relaxed);
         }
+        order.emplace_back(frequency, i);
     }
-    std::vector<std::uint32_t> frequency(kFingerprintBits);
-    for (const auto bit : bits) {
-        frequency[bit] = state_->bit_counts[bit].load(std::memory_order_relaxed);
+    std::sort(order.begin(), order.end());
+    std::vector<Clause> rarest_first;
+    for (const auto& [frequency, i] : order) {
+        rarest_first.push_back(std::move(clauses[i]));
     }
-    std::sort(bits.begin(), bits.end(), [&frequency](std::size_t a, std::size_t b) {
-        return frequency[a] < frequency[b];
-    });
 
     const bool use_chirality = query.use_chirality;
     const auto scan =
-        [&bits, &query_mol, use_chirality, deadline](const State::Work& work, auto& hits) {
+        [&rarest_first, &query_mol, use_chirality, deadline](const State::Work& work, auto& hits) {
             const Chunk& chunk = *work.chunk;
-            const auto candidates = screen(chunk, bits);
+            const auto candidates = screen(chunk, rarest_first);
             if (candidates.empty()) {
                 return true;
             }
