@@ -4,7 +4,8 @@
 //   build/release/search_engine_bench ../shared/data [--csv hits.csv] [--cache FILE]
 //       [--sets leads,frags,...] [--pickles]
 //
-// Loads DATA/zinc250k.smi.gz (parse, prepare on every core, insert), then runs each query set
+// Loads DATA/zinc250k.smi.gz (parse, prepare on every core; with --cache, the prepared entries
+// are kept in FILE and later runs restore them from there), then runs each query set
 // of DATA/queries as the benchmark asks: substructure (leads, frags and fragqueries as
 // SMILES, the Lewis set as SMARTS; chirality off as in the cartridge's default) and similarity
 // (Morgan r2/2048 Tanimoto >= 0.7, >= 0.5, top 10). Prints load time, memory per molecule and

@@ -322,6 +322,22 @@ TEST_F(NciSearch, SimilarityHitsEqualBruteForceRdkit) {
     }
 }
 
+TEST_F(NciSearch, ExactSearchFindsEveryMoleculeByItsOwnKeys) {
+    // The keys are hashed at prepare() and confirmed on the stored (unpickled) molecule at
+    // search time: both sides must agree for every kind of structure in the set.
+    const auto everyone = all_projects();
+    for (std::size_t n = 0; n < smiles_.size(); n += 5) {
+        SCOPED_TRACE(smiles_[n]);
+        const auto structure = parse_or_die(smiles_[n]);
+        for (const auto mode :
+             {ExactMode::kCanonical, ExactMode::kNoStereo, ExactMode::kTautomer}) {
+            const auto hits = numbers_of(index_->search_exact(structure, mode, everyone));
+            EXPECT_NE(std::find(hits.begin(), hits.end(), n), hits.end())
+                << "mode " << static_cast<int>(mode);
+        }
+    }
+}
+
 TEST_F(NciSearch, PickleStoreFindsWhatParsedMoleculesFind) {
     // The first 300 molecules held as pickles give the same hits as held parsed.
     SearchIndex pickles({.threads = 2, .match_store = MatchStore::kPickles});
