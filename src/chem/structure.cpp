@@ -207,7 +207,9 @@ std::optional<ChemError> check_text(
 
 // Runs an RDKit parser and maps its ways of failing to ChemError.
 template <class Parse>
-Expected<Structure, ChemError> run_parser(Parse&& parse, std::string_view syntax_fallback) {
+Expected<std::unique_ptr<RDKit::RWMol>, ChemError> run_parser(
+    Parse&& parse, std::string_view syntax_fallback
+) {
     const ErrorCapture capture;
     try {
         std::unique_ptr<RDKit::RWMol> mol(std::forward<Parse>(parse)());
@@ -215,7 +217,7 @@ Expected<Structure, ChemError> run_parser(Parse&& parse, std::string_view syntax
             return Unexpected(ChemError{
                 ChemError::kSyntax, capture.message(syntax_fallback), std::nullopt});
         }
-        return StructureAccess::make(std::move(mol));
+        return mol;
     } catch (const RDKit::MolSanitizeException& e) {
         return Unexpected(error_from_sanitize(e));
     } catch (const RDKit::SmilesParseException& e) {
@@ -228,6 +230,15 @@ Expected<Structure, ChemError> run_parser(Parse&& parse, std::string_view syntax
         // Its text names RDKit source files; the input still is what RDKit could not handle.
         return Unexpected(ChemError{ChemError::kOther, std::string(kInvariantMessage), {}});
     }
+}
+
+Expected<Structure, ChemError> to_structure(
+    Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parsed
+) {
+    if (!parsed) {
+        return Unexpected(parsed.error());
+    }
+    return StructureAccess::make(std::move(parsed).value());
 }
 
 }  // namespace
@@ -261,8 +272,20 @@ Expected<Structure, ChemError> parse_smiles(std::string_view smiles, const Parse
         return Unexpected(std::move(*error));
     }
     const std::string text(smiles);
-    return run_parser(
+    return to_structure(run_parser(
         [&text] { return RDKit::SmilesToMol(text); }, "SMILES Parse Error: could not parse"
+    ));
+}
+
+Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smarts(
+    std::string_view smarts, const ParseOptions& options
+) {
+    if (auto error = check_text(smarts, options.max_smiles_length, "SMARTS", false)) {
+        return Unexpected(std::move(*error));
+    }
+    const std::string text(smarts);
+    return run_parser(
+        [&text] { return RDKit::SmartsToMol(text); }, "SMARTS Parse Error: could not parse"
     );
 }
 
@@ -273,8 +296,8 @@ Expected<Structure, ChemError> parse_molblock(
         return Unexpected(std::move(*error));
     }
     const std::string text(molblock);
-    return run_parser(
-        [&text] { return RDKit::MolBlockToMol(text); }, "mol block could not be parsed"
+    return to_structure(
+        run_parser([&text] { return RDKit::MolBlockToMol(text); }, "mol block could not be parsed")
     );
 }
 

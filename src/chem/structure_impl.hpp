@@ -10,13 +10,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <GraphMol/ROMol.h>
+#include <GraphMol/RWMol.h>
 #include <GraphMol/SanitException.h>
 
 #include "chem/chem_error.hpp"
 #include "chem/structure.hpp"
+#include "common/expected.hpp"
 
 namespace molvault::chem {
 
@@ -55,6 +58,14 @@ auto with_mol(const Structure& structure, Fn&& fn) {
 // Maps RDKit's sanitization exceptions (valence, kekulization, ...) to a ChemError with RDKit's
 // message and, where it names one, the atom index. Defined in structure.cpp.
 [[nodiscard]] ChemError error_from_sanitize(const RDKit::MolSanitizeException& e);
+
+// Parses a SMARTS into an RDKit query molecule (not sanitized: SMARTS carries no valences).
+// Refuses empty input, control and non-ASCII bytes and text longer than
+// options.max_smiles_length as parse_smiles does; a syntax error is kSyntax with RDKit's message.
+// Defined in structure.cpp.
+[[nodiscard]] Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smarts(
+    std::string_view smarts, const ParseOptions& options = {}
+);
 
 // Standard InChI and InChIKey through libinchi, or std::nullopt where InChI refuses the
 // molecule. Serialised by a process-wide mutex (libinchi is not reentrant). Defined in inchi.cpp.

@@ -1,0 +1,92 @@
+#include "chem/fingerprint_kernels.hpp"
+
+#include <bit>
+
+namespace molvault::chem {
+namespace {
+
+// One body for every variant: compiled again inside each target-specific wrapper below, where
+// std::popcount becomes POPCNT or, vectorised by GCC, VPOPCNTQ.
+[[gnu::always_inline]] inline void count_common_bits_body(
+    const std::uint64_t* query,
+    const std::uint64_t* fingerprints,
+    std::size_t rows,
+    std::uint16_t* out
+) {
+    for (std::size_t row = 0; row < rows; ++row) {
+        const std::uint64_t* fingerprint = fingerprints + row * kFingerprintWords;
+        unsigned common = 0;
+#pragma GCC unroll 32
+        for (std::size_t word = 0; word < kFingerprintWords; ++word) {
+            common += static_cast<unsigned>(std::popcount(query[word] & fingerprint[word]));
+        }
+        out[row] = static_cast<std::uint16_t>(common);
+    }
+}
+
+[[gnu::target("avx512f,avx512bw,avx512vl,avx512vpopcntdq")]] void count_avx512(
+    const std::uint64_t* query,
+    const std::uint64_t* fingerprints,
+    std::size_t rows,
+    std::uint16_t* out
+) {
+    count_common_bits_body(query, fingerprints, rows, out);
+}
+
+[[gnu::target("popcnt")]] void count_popcnt(
+    const std::uint64_t* query,
+    const std::uint64_t* fingerprints,
+    std::size_t rows,
+    std::uint16_t* out
+) {
+    count_common_bits_body(query, fingerprints, rows, out);
+}
+
+void count_portable(
+    const std::uint64_t* query,
+    const std::uint64_t* fingerprints,
+    std::size_t rows,
+    std::uint16_t* out
+) {
+    count_common_bits_body(query, fingerprints, rows, out);
+}
+
+using CountFunction =
+    void (*)(const std::uint64_t*, const std::uint64_t*, std::size_t, std::uint16_t*);
+
+struct Variant {
+    CountFunction count;
+    std::string_view name;
+};
+
+Variant pick_variant() {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq")) {
+        return {count_avx512, "avx512-vpopcntdq"};
+    }
+    if (__builtin_cpu_supports("popcnt")) {
+        return {count_popcnt, "popcnt"};
+    }
+    return {count_portable, "portable"};
+}
+
+const Variant& variant() {
+    static const Variant chosen = pick_variant();
+    return chosen;
+}
+
+}  // namespace
+
+void count_common_bits(
+    const std::uint64_t* query,
+    const std::uint64_t* fingerprints,
+    std::size_t rows,
+    std::uint16_t* out
+) {
+    variant().count(query, fingerprints, rows, out);
+}
+
+std::string_view common_bits_variant() { return variant().name; }
+
+}  // namespace molvault::chem

@@ -1,0 +1,1171 @@
+#include "chem/search_index.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <DataStructs/ExplicitBitVect.h>
+#include <GraphMol/Fingerprints/Fingerprints.h>
+#include <GraphMol/Fingerprints/MorganFingerprints.h>
+#include <GraphMol/MolOps.h>
+#include <GraphMol/MolPickler.h>
+#include <GraphMol/QueryAtom.h>
+#include <GraphMol/QueryOps.h>
+#include <GraphMol/Substruct/SubstructMatch.h>
+#include <RDGeneral/versions.h>
+
+#include "chem/fingerprint_kernels.hpp"
+#include "chem/structure_impl.hpp"
+#include "common/worker_pool.hpp"
+
+namespace molvault::chem {
+namespace {
+
+// Molecules per chunk. A chunk is the unit of parallel work, of deadline accounting and of
+// copy-on-write: a write rebuilds only the chunks it touches.
+constexpr std::size_t kChunkRows = 2048;
+constexpr std::size_t kChunkWords = kChunkRows / 64;
+// The substructure screen walks a chunk in blocks of this many 64-molecule words: 512
+// molecules, so each column read is one 64-byte cache line.
+constexpr std::size_t kBlockWords = 8;
+constexpr std::size_t kCacheLine = 64;
+constexpr unsigned kMorganRadius = 2;
+// Similarity rows scored per kernel call (the counts live on the stack).
+constexpr std::size_t kScoreBatch = 256;
+// Substructure candidates matched between two reads of the clock.
+constexpr std::size_t kDeadlineCheckInterval = 16;
+// Helper tasks one pool may have queued; beyond that a search does the work on its own thread.
+constexpr std::size_t kPoolQueueLimit = 256;
+// Margin that keeps the popcount bounds conservative against rounding; the score decides.
+constexpr double kBoundSlack = 1e-9;
+
+// Estimated heap footprint of a parsed RDKit molecule (atoms, bonds, graph, ring info),
+// calibrated so that the average matches glibc's mallinfo2 over 20,000 zinc250k molecules
+// (about 11,000 bytes for 23 heavy atoms; bench/search/engine_bench.cpp measures it again and
+// bench/RESULTS.md has the figures).
+constexpr std::size_t kMoleculeBaseBytes = 1'550;
+constexpr std::size_t kBytesPerAtom = 240;
+constexpr std::size_t kBytesPerBond = 155;
+
+// The substructure screen's bits per molecule: the RDKit pattern fingerprint, then our own
+// features, which SMARTS queries (whose atoms the pattern fingerprint mostly skips) can use:
+// one bit per element present, and one per bonded element pair (hashed into 128 bits).
+constexpr std::size_t kElementBits = 128;
+constexpr std::size_t kPairBits = 128;
+constexpr std::size_t kScreenBits = kFingerprintBits + kElementBits + kPairBits;
+constexpr std::size_t kScreenWords = kScreenBits / 64;
+// Pair clauses wider than this (query atoms allowing many elements) screen too little to read.
+constexpr std::size_t kMaxPairClause = 16;
+
+using Fingerprint = std::array<std::uint64_t, kFingerprintWords>;
+using ScreenBits = std::array<std::uint64_t, kScreenWords>;
+using KeyHashes = std::array<std::uint64_t, 3>;  // by ExactMode
+
+// std::vector storage aligned to a cache line, so that column blocks are whole lines.
+template <class T>
+struct CacheLineAllocator {
+    using value_type = T;
+    CacheLineAllocator() = default;
+    template <class U>
+    explicit CacheLineAllocator(const CacheLineAllocator<U>& /*other*/) {}
+    T* allocate(std::size_t n) {
+        return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{kCacheLine}));
+    }
+    void deallocate(T* p, std::size_t n) {
+        ::operator delete (p, n * sizeof(T), std::align_val_t{kCacheLine});
+    }
+    bool operator==(const CacheLineAllocator& /*other*/) const { return true; }
+};
+using Words = std::vector<std::uint64_t, CacheLineAllocator<std::uint64_t>>;
+
+struct KeyHasher {
+    template <class Key>
+    std::size_t operator()(const Key& key) const {
+        // UUIDs are random enough; fold the two halves.
+        std::uint64_t high = 0;
+        std::uint64_t low = 0;
+        std::memcpy(&high, key.bytes.data(), sizeof high);
+        std::memcpy(&low, key.bytes.data() + sizeof high, sizeof low);
+        return static_cast<std::size_t>(high ^ (low * 0x9E3779B97F4A7C15ULL));
+    }
+};
+
+std::uint64_t hash_key(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+Fingerprint to_words(const ExplicitBitVect& bits) {
+    Fingerprint words{};
+    std::vector<int> on;
+    bits.getOnBits(on);
+    for (const int bit : on) {
+        const auto index = static_cast<std::size_t>(bit);
+        words[index / 64] |= std::uint64_t{1} << (index % 64);
+    }
+    return words;
+}
+
+Fingerprint pattern_fingerprint(const RDKit::ROMol& mol) {
+    const std::unique_ptr<ExplicitBitVect> bits(
+        RDKit::PatternFingerprintMol(mol, static_cast<unsigned>(kFingerprintBits))
+    );
+    return to_words(*bits);
+}
+
+Fingerprint morgan_fingerprint(const RDKit::ROMol& mol) {
+    const std::unique_ptr<ExplicitBitVect> bits(RDKit::MorganFingerprints::getFingerprintAsBitVect(
+        mol, kMorganRadius, static_cast<unsigned>(kFingerprintBits)
+    ));
+    return to_words(*bits);
+}
+
+std::size_t element_bit(int atomic_number) {
+    return kFingerprintBits + static_cast<std::size_t>(atomic_number);
+}
+
+std::size_t pair_bit(int a, int b) {
+    const auto low = static_cast<std::size_t>(std::min(a, b));
+    const auto high = static_cast<std::size_t>(std::max(a, b));
+    return kFingerprintBits + kElementBits + (low * 131 + high) % kPairBits;
+}
+
+void set_bit(ScreenBits& bits, std::size_t bit) {
+    bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+}
+
+// The screen bits of a molecule: pattern fingerprint, elements, bonded element pairs.
+ScreenBits screen_bits(const RDKit::ROMol& mol) {
+    ScreenBits bits{};
+    const auto pattern = pattern_fingerprint(mol);
+    std::copy(pattern.begin(), pattern.end(), bits.begin());
+    for (const auto* atom : mol.atoms()) {
+        if (atom->getAtomicNum() < static_cast<int>(kElementBits)) {
+            set_bit(bits, element_bit(atom->getAtomicNum()));
+        }
+    }
+    for (const auto* bond : mol.bonds()) {
+        set_bit(
+            bits, pair_bit(bond->getBeginAtom()->getAtomicNum(), bond->getEndAtom()->getAtomicNum())
+        );
+    }
+    return bits;
+}
+
+// The elements a query atom can match, or std::nullopt when that is not limited or not known
+// (wildcards, negations, recursion, anything this does not read). Errs towards nullopt: a set
+// that is too small would drop true hits.
+using Elements = std::optional<std::vector<int>>;
+
+Elements elements_of(const RDKit::QueryAtom::QUERYATOM_QUERY& query) {
+    if (query.getNegation()) {
+        return std::nullopt;
+    }
+    const auto& description = query.getDescription();
+    if (description == "AtomAtomicNum" || description == "AtomType") {
+        const auto* equals = dynamic_cast<const RDKit::ATOM_EQUALS_QUERY*>(&query);
+        if (equals == nullptr) {
+            return std::nullopt;
+        }
+        int number = equals->getVal();
+        if (description == "AtomType") {
+            bool aromatic = false;
+            RDKit::parseAtomType(equals->getVal(), number, aromatic);
+        }
+        if (number <= 0 || number >= static_cast<int>(kElementBits)) {
+            return std::nullopt;
+        }
+        return std::vector<int>{number};
+    }
+    const bool all = description == "AtomAnd";
+    if (!all && description != "AtomOr") {
+        return std::nullopt;
+    }
+    Elements result;
+    bool first = true;
+    for (auto child = query.beginChildren(); child != query.endChildren(); ++child) {
+        const auto elements = elements_of(**child);
+        if (all) {
+            if (!elements) {
+                continue;  // no limit from this side of the AND
+            }
+            if (!result) {
+                result = elements;
+            } else {
+                std::vector<int> both;
+                std::set_intersection(
+                    result->begin(),
+                    result->end(),
+                    elements->begin(),
+                    elements->end(),
+                    std::back_inserter(both)
+                );
+                result = std::move(both);
+            }
+        } else {
+            if (!elements) {
+                return std::nullopt;  // one side of the OR matches anything
+            }
+            if (first) {
+                result = elements;
+            } else {
+                std::vector<int> either;
+                std::set_union(
+                    result->begin(),
+                    result->end(),
+                    elements->begin(),
+                    elements->end(),
+                    std::back_inserter(either)
+                );
+                result = std::move(either);
+            }
+        }
+        first = false;
+    }
+    return result;
+}
+
+Elements elements_of(const RDKit::Atom& atom) {
+    if (atom.hasQuery()) {
+        return elements_of(*atom.getQuery());
+    }
+    // A plain atom (SMILES query) matches its own element; a dummy atom is not limited.
+    if (atom.getAtomicNum() <= 0 || atom.getAtomicNum() >= static_cast<int>(kElementBits)) {
+        return std::nullopt;
+    }
+    return std::vector<int>{atom.getAtomicNum()};
+}
+
+// What every molecule containing the query must have, as clauses of screen bits: a molecule
+// passes a clause when it has any bit of it. The query's pattern bits (one each), for each
+// query atom the elements it allows, and for each query bond the element pairs it allows
+// (every query bond maps to a bond of the molecule).
+using Clause = std::vector<std::size_t>;
+
+std::vector<Clause> screen_clauses(const RDKit::ROMol& query) {
+    std::vector<Clause> clauses;
+    const auto pattern = pattern_fingerprint(query);
+    for (std::size_t word = 0; word < kFingerprintWords; ++word) {
+        for (std::uint64_t set = pattern[word]; set != 0; set &= set - 1) {
+            clauses.push_back({word * 64 + static_cast<std::size_t>(std::countr_zero(set))});
+        }
+    }
+    std::vector<Elements> elements;
+    for (const auto* atom : query.atoms()) {
+        elements.push_back(elements_of(*atom));
+        if (elements.back()) {
+            Clause clause;
+            for (const int element : *elements.back()) {
+                clause.push_back(element_bit(element));
+            }
+            clauses.push_back(std::move(clause));
+        }
+    }
+    for (const auto* bond : query.bonds()) {
+        const auto& a = elements[bond->getBeginAtomIdx()];
+        const auto& b = elements[bond->getEndAtomIdx()];
+        if (!a || !b || a->size() * b->size() > kMaxPairClause) {
+            continue;
+        }
+        Clause clause;
+        for (const int x : *a) {
+            for (const int y : *b) {
+                clause.push_back(pair_bit(x, y));
+            }
+        }
+        std::sort(clause.begin(), clause.end());
+        clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
+        clauses.push_back(std::move(clause));
+    }
+    std::sort(clauses.begin(), clauses.end());
+    clauses.erase(std::unique(clauses.begin(), clauses.end()), clauses.end());
+    return clauses;
+}
+
+unsigned popcount(const Fingerprint& fingerprint) {
+    unsigned count = 0;
+    for (const auto word : fingerprint) {
+        count += static_cast<unsigned>(std::popcount(word));
+    }
+    return count;
+}
+
+// The molecule as SubstructMatch sees it: parsed (shared between chunk versions) or pickled.
+struct MatchForm {
+    std::shared_ptr<const RDKit::ROMol> molecule;
+    std::string pickle;
+    std::size_t bytes = 0;  // footprint (parsed: estimated)
+};
+
+bool contains(const MatchForm& form, const RDKit::ROMol& query, bool use_chirality) {
+    RDKit::MatchVectType match;
+    if (form.molecule) {
+        return RDKit::SubstructMatch(*form.molecule, query, match, true, use_chirality);
+    }
+    RDKit::ROMol mol;
+    RDKit::MolPickler::molFromPickle(form.pickle, mol);
+    return RDKit::SubstructMatch(mol, query, match, true, use_chirality);
+}
+
+Structure to_structure(const MatchForm& form) {
+    if (form.molecule) {
+        return StructureAccess::make(std::make_unique<RDKit::ROMol>(*form.molecule));
+    }
+    auto mol = std::make_unique<RDKit::ROMol>();
+    RDKit::MolPickler::molFromPickle(form.pickle, *mol);
+    return StructureAccess::make(std::move(mol));
+}
+
+std::string exact_key(const Structure& structure, ExactMode mode) {
+    switch (mode) {
+        case ExactMode::kCanonical:
+            return structure.canonical_smiles();
+        case ExactMode::kNoStereo:
+            return structure.no_stereo_smiles();
+        case ExactMode::kTautomer:
+            return structure.tautomer_hash();
+    }
+    return structure.canonical_smiles();
+}
+
+// One molecule in row form: what a chunk is built from and taken apart into.
+struct Row {
+    MoleculeKey molecule;
+    ScreenBits screen{};
+    Fingerprint morgan{};
+    KeyHashes key_hashes{};
+    MatchForm match;
+};
+
+// Up to kChunkRows molecules of one project, immutable once built.
+struct Chunk {
+    std::size_t rows = 0;
+    std::size_t stride = 0;  // words per screen column: room for stride * 64 molecules
+    std::vector<MoleculeKey> ids;
+    // Bit-sliced screen bits: bit b of molecule r is bit r % 64 of screen[b * stride + r / 64].
+    // A query reads only the columns of its own bits.
+    Words screen;
+    // Morgan fingerprints in ascending popcount order, kFingerprintWords words each, so a
+    // threshold's popcount bounds select one contiguous range.
+    Words morgan;
+    std::vector<std::uint16_t> morgan_counts;  // ascending
+    std::vector<std::uint16_t> morgan_rows;    // row of each position in `morgan`
+    std::vector<KeyHashes> key_hashes;
+    std::vector<MatchForm> match;
+    std::size_t screening_bytes = 0;
+    std::size_t matching_bytes = 0;
+};
+
+std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
+    auto chunk = std::make_shared<Chunk>();
+    const std::size_t n = rows.size();
+    chunk->rows = n;
+    chunk->stride = std::min(kChunkWords, std::bit_ceil((n + 63) / 64));
+    chunk->screen.assign(kScreenBits * chunk->stride, 0);
+    for (std::size_t row = 0; row < n; ++row) {
+        const std::uint64_t row_bit = std::uint64_t{1} << (row % 64);
+        for (std::size_t word = 0; word < kScreenWords; ++word) {
+            for (std::uint64_t bits = rows[row].screen[word]; bits != 0; bits &= bits - 1) {
+                const std::size_t bit =
+                    word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+                chunk->screen[bit * chunk->stride + row / 64] |= row_bit;
+            }
+        }
+    }
+    std::vector<std::uint16_t> counts(n);
+    std::vector<std::uint16_t> order(n);
+    for (std::size_t row = 0; row < n; ++row) {
+        counts[row] = static_cast<std::uint16_t>(popcount(rows[row].morgan));
+        order[row] = static_cast<std::uint16_t>(row);
+    }
+    std::stable_sort(order.begin(), order.end(), [&counts](std::uint16_t a, std::uint16_t b) {
+        return counts[a] < counts[b];
+    });
+    chunk->morgan.resize(n * kFingerprintWords);
+    chunk->morgan_counts.reserve(n);
+    chunk->morgan_rows = order;
+    for (std::size_t position = 0; position < n; ++position) {
+        const auto& fingerprint = rows[order[position]].morgan;
+        std::copy(
+            fingerprint.begin(),
+            fingerprint.end(),
+            chunk->morgan.begin() + static_cast<std::ptrdiff_t>(position * kFingerprintWords)
+        );
+        chunk->morgan_counts.push_back(counts[order[position]]);
+    }
+    chunk->ids.reserve(n);
+    chunk->key_hashes.reserve(n);
+    chunk->match.reserve(n);
+    for (auto& row : rows) {
+        chunk->ids.push_back(row.molecule);
+        chunk->key_hashes.push_back(row.key_hashes);
+        chunk->matching_bytes += row.match.bytes;
+        chunk->match.push_back(std::move(row.match));
+    }
+    chunk->screening_bytes =
+        sizeof(Chunk) + (chunk->screen.size() + chunk->morgan.size()) * 8 +
+        n * (2 * sizeof(std::uint16_t) + sizeof(MoleculeKey) + sizeof(KeyHashes));
+    return chunk;
+}
+
+std::vector<Row> take_apart(const Chunk& chunk) {
+    std::vector<Row> rows(chunk.rows);
+    for (std::size_t bit = 0; bit < kScreenBits; ++bit) {
+        const std::uint64_t fingerprint_bit = std::uint64_t{1} << (bit % 64);
+        for (std::size_t word = 0; word < chunk.stride; ++word) {
+            for (std::uint64_t members = chunk.screen[bit * chunk.stride + word]; members != 0;
+                 members &= members - 1) {
+                const std::size_t row =
+                    word * 64 + static_cast<std::size_t>(std::countr_zero(members));
+                rows[row].screen[bit / 64] |= fingerprint_bit;
+            }
+        }
+    }
+    for (std::size_t position = 0; position < chunk.rows; ++position) {
+        auto& row = rows[chunk.morgan_rows[position]];
+        const auto* words = chunk.morgan.data() + position * kFingerprintWords;
+        std::copy(words, words + kFingerprintWords, row.morgan.begin());
+    }
+    for (std::size_t row = 0; row < chunk.rows; ++row) {
+        rows[row].molecule = chunk.ids[row];
+        rows[row].key_hashes = chunk.key_hashes[row];
+        rows[row].match = chunk.match[row];
+    }
+    return rows;
+}
+
+// One project's molecules, immutable once published.
+struct Segment {
+    std::vector<std::shared_ptr<const Chunk>> chunks;
+    std::size_t rows = 0;
+};
+
+// Runs body(i) for every i in [0, count) on the calling thread and up to `helpers` pool
+// threads, which take items from a shared counter; returns when every item has run and
+// rethrows the first exception a body threw. A helper that starts after the last item was
+// taken finds nothing to do and never calls body, so body may refer to the caller's stack.
+void parallel_for(
+    WorkerPool* pool,
+    std::size_t helpers,
+    std::size_t count,
+    const std::function<void(std::size_t)>& body
+) {
+    struct Shared {
+        std::function<void(std::size_t)> body;
+        std::size_t count = 0;
+        std::atomic<std::size_t> next{0};
+        std::mutex mutex;
+        std::condition_variable all_done;
+        std::size_t done = 0;
+        std::exception_ptr error;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->body = body;
+    shared->count = count;
+    const auto work = [](Shared& s) {
+        std::size_t finished = 0;
+        for (std::size_t i = s.next.fetch_add(1); i < s.count; i = s.next.fetch_add(1)) {
+            try {
+                s.body(i);
+            } catch (...) {
+                const std::lock_guard lock(s.mutex);
+                if (!s.error) {
+                    s.error = std::current_exception();
+                }
+            }
+            ++finished;
+        }
+        if (finished > 0) {
+            const std::lock_guard lock(s.mutex);
+            s.done += finished;
+            if (s.done == s.count) {
+                s.all_done.notify_all();
+            }
+        }
+    };
+    if (pool != nullptr) {
+        const std::size_t wanted = std::min(helpers, count > 0 ? count - 1 : 0);
+        for (std::size_t i = 0; i < wanted; ++i) {
+            if (!pool->try_submit([shared, work] { work(*shared); })) {
+                break;
+            }
+        }
+    }
+    work(*shared);
+    std::unique_lock lock(shared->mutex);
+    shared->all_done.wait(lock, [&shared] { return shared->done == shared->count; });
+    if (shared->error) {
+        std::rethrow_exception(shared->error);
+    }
+}
+
+// The substructure screen of one chunk: the rows that satisfy every clause (rarest first).
+// Per block of kBlockWords words it ANDs the clauses' columns (a clause of several bits ORs
+// its columns first) until no candidate is left, so a selective query reads a few cache lines
+// per block.
+std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<Clause>& clauses) {
+    std::vector<std::uint32_t> candidates;
+    for (std::size_t first = 0; first < chunk.stride; first += kBlockWords) {
+        const std::size_t width = std::min(kBlockWords, chunk.stride - first);
+        std::array<std::uint64_t, kBlockWords> alive{};
+        for (std::size_t w = 0; w < width; ++w) {
+            const std::size_t row0 = (first + w) * 64;
+            const std::size_t in_word =
+                chunk.rows > row0 ? std::min<std::size_t>(64, chunk.rows - row0) : 0;
+            alive[w] = in_word == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << in_word) - 1;
+        }
+        for (const auto& clause : clauses) {
+            std::array<std::uint64_t, kBlockWords> any_bit{};
+            for (const auto bit : clause) {
+                const std::uint64_t* column = chunk.screen.data() + bit * chunk.stride + first;
+                for (std::size_t w = 0; w < width; ++w) {
+                    any_bit[w] |= column[w];
+                }
+            }
+            std::uint64_t left = 0;
+            for (std::size_t w = 0; w < width; ++w) {
+                alive[w] &= any_bit[w];
+                left |= alive[w];
+            }
+            if (left == 0) {
+                break;
+            }
+        }
+        for (std::size_t w = 0; w < width; ++w) {
+            for (std::uint64_t set = alive[w]; set != 0; set &= set - 1) {
+                candidates.push_back(static_cast<std::uint32_t>(
+                    (first + w) * 64 + static_cast<std::size_t>(std::countr_zero(set))
+                ));
+            }
+        }
+    }
+    return candidates;
+}
+
+bool by_molecule(const SearchHit& a, const SearchHit& b) { return a.molecule < b.molecule; }
+
+bool by_score(const SearchHit& a, const SearchHit& b) {
+    if (a.score != b.score) {
+        return a.score > b.score;
+    }
+    return a.molecule < b.molecule;
+}
+
+// The query side of a substructure search: the RDKit query molecule.
+Expected<std::unique_ptr<RDKit::ROMol>, ChemError> parse_query(const SubstructureQuery& query) {
+    if (query.format == QueryFormat::kSmarts) {
+        auto parsed = parse_smarts(query.text);
+        if (!parsed) {
+            return Unexpected(parsed.error());
+        }
+        std::unique_ptr<RDKit::ROMol> mol = std::move(parsed).value();
+        // The pattern fingerprint of a query needs its ring information.
+        mol->updatePropertyCache(false);
+        if (!mol->getRingInfo()->isInitialized()) {
+            RDKit::MolOps::fastFindRings(*mol);
+        }
+        return mol;
+    }
+    auto parsed = parse_smiles(query.text);
+    if (!parsed) {
+        return Unexpected(parsed.error());
+    }
+    return with_mol(*parsed, [](const RDKit::ROMol& mol) {
+        return std::make_unique<RDKit::ROMol>(mol);
+    });
+}
+
+}  // namespace
+
+struct PreparedEntry::Data {
+    ProjectKey project;
+    Row row;
+    std::string pickle;  // for to_bytes(), whatever the match store
+};
+
+namespace {
+
+// PreparedEntry::to_bytes(): kBytesMagic, the RDKit version (one length byte, then the text),
+// the screen bits, the Morgan fingerprint and the key hashes in host byte order, the pickle.
+constexpr std::string_view kBytesMagic = "MVS1";
+constexpr std::size_t kFixedBytes = sizeof(ScreenBits) + sizeof(Fingerprint) + sizeof(KeyHashes);
+
+std::string_view rdkit_version() { return RDKit::rdkitVersion; }
+
+// Completes an entry from its pickle: the molecule ready to match as the store wants it.
+// `mol` is the pickle read back, when the caller already has it.
+std::shared_ptr<PreparedEntry::Data> finish_entry(
+    std::shared_ptr<PreparedEntry::Data> data, MatchStore store, std::shared_ptr<RDKit::ROMol> mol
+) {
+    auto& match = data->row.match;
+    if (store == MatchStore::kMolecules) {
+        if (!mol) {
+            mol = std::make_shared<RDKit::ROMol>();
+            RDKit::MolPickler::molFromPickle(data->pickle, *mol);
+        }
+        match.bytes = kMoleculeBaseBytes + kBytesPerAtom * mol->getNumAtoms() +
+                      kBytesPerBond * mol->getNumBonds();
+        match.molecule = std::move(mol);
+    } else {
+        match.pickle = data->pickle;
+        match.pickle.shrink_to_fit();
+        match.bytes = sizeof(MatchForm) + match.pickle.capacity();
+    }
+    return data;
+}
+
+}  // namespace
+
+std::string PreparedEntry::to_bytes() const {
+    const auto version = rdkit_version();
+    std::string bytes(kBytesMagic);
+    bytes.push_back(static_cast<char>(version.size()));
+    bytes.append(version);
+    const auto offset = bytes.size();
+    bytes.resize(offset + kFixedBytes);
+    char* out = bytes.data() + offset;
+    std::memcpy(out, data_->row.screen.data(), sizeof(ScreenBits));
+    std::memcpy(out + sizeof(ScreenBits), data_->row.morgan.data(), sizeof(Fingerprint));
+    std::memcpy(
+        out + sizeof(ScreenBits) + sizeof(Fingerprint),
+        data_->row.key_hashes.data(),
+        sizeof(KeyHashes)
+    );
+    bytes.append(data_->pickle);
+    return bytes;
+}
+
+PreparedEntry::PreparedEntry(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
+const MoleculeKey& PreparedEntry::molecule() const { return data_->row.molecule; }
+const ProjectKey& PreparedEntry::project() const { return data_->project; }
+
+struct SearchIndex::State {
+    // Guards `segments` against a writer swapping pointers while a search copies them; held
+    // only for that. Writers read `segments` without it (they are serialised by write_mutex).
+    mutable std::mutex snapshot_mutex;
+    std::unordered_map<ProjectKey, std::shared_ptr<const Segment>, KeyHasher> segments;
+
+    std::mutex write_mutex;
+    struct Location {
+        ProjectKey project;
+        const Chunk* chunk = nullptr;
+    };
+    std::unordered_map<MoleculeKey, Location, KeyHasher> locations;  // under write_mutex
+
+    // How many molecules set each screen bit, over the whole index: the screen reads a
+    // query's rarest bits first. Approximate by design (updated without the snapshot lock).
+    std::array<std::atomic<std::uint32_t>, kScreenBits> bit_counts{};
+
+    // The segments a write is building, copied from the published ones on first touch.
+    using Draft = std::unordered_map<ProjectKey, std::shared_ptr<Segment>, KeyHasher>;
+
+    Segment& draft_of(Draft& draft, const ProjectKey& project) {
+        auto& slot = draft[project];
+        if (!slot) {
+            const auto published = segments.find(project);
+            slot = published == segments.end() ? std::make_shared<Segment>()
+                                               : std::make_shared<Segment>(*published->second);
+        }
+        return *slot;
+    }
+
+    void count_bits(const Row& row, bool add) {
+        for (std::size_t word = 0; word < kScreenWords; ++word) {
+            for (std::uint64_t bits = row.screen[word]; bits != 0; bits &= bits - 1) {
+                auto& counter =
+                    bit_counts[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
+                if (add) {
+                    counter.fetch_add(1, std::memory_order_relaxed);
+                } else {
+                    counter.fetch_sub(1, std::memory_order_relaxed);
+                }
+            }
+        }
+    }
+
+    void place(const std::shared_ptr<const Chunk>& chunk, const ProjectKey& project) {
+        for (const auto& id : chunk->ids) {
+            locations[id] = Location{project, chunk.get()};
+        }
+    }
+
+    // Takes the molecules out of the draft; returns how many were present.
+    std::size_t remove_rows(Draft& draft, std::span<const MoleculeKey> molecules) {
+        std::unordered_map<const Chunk*, std::unordered_set<MoleculeKey, KeyHasher>> by_chunk;
+        std::unordered_map<const Chunk*, ProjectKey> project_of;
+        for (const auto& id : molecules) {
+            const auto found = locations.find(id);
+            if (found != locations.end()) {
+                by_chunk[found->second.chunk].insert(id);
+                project_of[found->second.chunk] = found->second.project;
+            }
+        }
+        std::size_t removed = 0;
+        for (const auto& [old_chunk, ids] : by_chunk) {
+            const auto& project = project_of[old_chunk];
+            auto& segment = draft_of(draft, project);
+            const auto slot = std::find_if(
+                segment.chunks.begin(),
+                segment.chunks.end(),
+                [chunk = old_chunk](const auto& c) { return c.get() == chunk; }
+            );
+            std::vector<Row> kept;
+            for (auto& row : take_apart(**slot)) {
+                if (ids.contains(row.molecule)) {
+                    count_bits(row, false);
+                    locations.erase(row.molecule);
+                    ++removed;
+                } else {
+                    kept.push_back(std::move(row));
+                }
+            }
+            segment.rows -= (*slot)->rows - kept.size();
+            if (kept.empty()) {
+                segment.chunks.erase(slot);
+            } else {
+                *slot = build_chunk(std::move(kept));
+                place(*slot, project);
+            }
+        }
+        return removed;
+    }
+
+    // Appends rows to the project's last chunk while it has room, then to new chunks.
+    void append_rows(Draft& draft, const ProjectKey& project, std::vector<Row> rows) {
+        auto& segment = draft_of(draft, project);
+        std::size_t next = 0;
+        while (next < rows.size()) {
+            std::vector<Row> chunk_rows;
+            const bool fill_last =
+                !segment.chunks.empty() && segment.chunks.back()->rows < kChunkRows;
+            if (fill_last) {
+                chunk_rows = take_apart(*segment.chunks.back());
+            }
+            const std::size_t take = std::min(kChunkRows - chunk_rows.size(), rows.size() - next);
+            for (std::size_t i = 0; i < take; ++i) {
+                count_bits(rows[next + i], true);
+                chunk_rows.push_back(std::move(rows[next + i]));
+            }
+            next += take;
+            segment.rows += take;
+            auto chunk = build_chunk(std::move(chunk_rows));
+            place(chunk, project);
+            if (fill_last) {
+                segment.chunks.back() = std::move(chunk);
+            } else {
+                segment.chunks.push_back(std::move(chunk));
+            }
+        }
+    }
+
+    void publish(Draft& draft) {
+        const std::lock_guard lock(snapshot_mutex);
+        for (auto& [project, segment] : draft) {
+            if (segment->rows == 0) {
+                segments.erase(project);
+            } else {
+                segments[project] = std::move(segment);
+            }
+        }
+    }
+
+    // The scope's published segments, each project once.
+    struct Work {
+        ProjectKey project;
+        const Chunk* chunk = nullptr;
+    };
+    struct Snapshot {
+        std::vector<std::shared_ptr<const Segment>> segments;  // keeps `work` alive
+        std::vector<Work> work;
+        std::size_t total = 0;
+    };
+    Snapshot snapshot(std::span<const ProjectKey> scope) const {
+        std::vector<ProjectKey> projects(scope.begin(), scope.end());
+        std::sort(projects.begin(), projects.end());
+        projects.erase(std::unique(projects.begin(), projects.end()), projects.end());
+        Snapshot snap;
+        std::vector<ProjectKey> found;
+        {
+            const std::lock_guard lock(snapshot_mutex);
+            for (const auto& project : projects) {
+                const auto segment = segments.find(project);
+                if (segment != segments.end()) {
+                    snap.segments.push_back(segment->second);
+                    found.push_back(project);
+                }
+            }
+        }
+        for (std::size_t i = 0; i < snap.segments.size(); ++i) {
+            for (const auto& chunk : snap.segments[i]->chunks) {
+                snap.work.push_back(Work{found[i], chunk.get()});
+            }
+            snap.total += snap.segments[i]->rows;
+        }
+        return snap;
+    }
+
+    // Runs scan on every chunk of the snapshot, spread over the pool, skipping chunks once the
+    // deadline has passed. scan returns false when it gave up on its chunk at the deadline.
+    // The result holds the hits of the chunks scanned to the end, unordered.
+    using Scan = std::function<bool(const Work&, std::vector<SearchHit>&)>;
+    static SearchResult run(
+        WorkerPool* pool,
+        std::size_t helpers,
+        const Snapshot& snap,
+        SearchClock::time_point deadline,
+        const Scan& scan
+    ) {
+        struct Part {
+            bool finished = false;
+            std::vector<SearchHit> hits;
+        };
+        std::vector<Part> parts(snap.work.size());
+        parallel_for(pool, helpers, parts.size(), [&snap, &parts, &scan, deadline](std::size_t i) {
+            parts[i].finished = SearchClock::now() < deadline && scan(snap.work[i], parts[i].hits);
+        });
+        SearchResult result;
+        result.total = snap.total;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (!parts[i].finished) {
+                result.complete = false;
+                continue;
+            }
+            result.examined += snap.work[i].chunk->rows;
+            result.hits.insert(result.hits.end(), parts[i].hits.begin(), parts[i].hits.end());
+        }
+        return result;
+    }
+};
+
+SearchIndex::SearchIndex(SearchIndexOptions options)
+    : options_(options), state_(std::make_unique<State>()) {
+    const unsigned threads = options_.threads != 0
+                                 ? options_.threads
+                                 : std::max(1U, std::thread::hardware_concurrency());
+    helpers_ = threads - 1;
+    if (helpers_ > 0) {
+        pool_ = std::make_unique<WorkerPool>(static_cast<int>(helpers_), kPoolQueueLimit);
+    }
+}
+
+SearchIndex::~SearchIndex() = default;
+
+PreparedEntry SearchIndex::prepare(
+    const MoleculeKey& molecule, const ProjectKey& project, const Structure& structure
+) const {
+    return prepare(
+        molecule,
+        project,
+        structure,
+        ExactKeys{
+            structure.canonical_smiles(), structure.no_stereo_smiles(), structure.tautomer_hash()}
+    );
+}
+
+PreparedEntry SearchIndex::prepare(
+    const MoleculeKey& molecule,
+    const ProjectKey& project,
+    const Structure& structure,
+    const ExactKeys& keys
+) const {
+    auto data = std::make_shared<PreparedEntry::Data>();
+    data->project = project;
+    auto& row = data->row;
+    row.molecule = molecule;
+    row.key_hashes = {
+        hash_key(keys.canonical_smiles),
+        hash_key(keys.no_stereo_smiles),
+        hash_key(keys.tautomer_hash)};
+    // Fingerprints come from the very form the matcher will see: the molecule read back from
+    // its pickle (no computed properties, ring information kept).
+    data->pickle = structure.to_pickle();
+    auto mol = std::make_shared<RDKit::ROMol>();
+    RDKit::MolPickler::molFromPickle(data->pickle, *mol);
+    row.screen = screen_bits(*mol);
+    row.morgan = morgan_fingerprint(*mol);
+    return PreparedEntry(finish_entry(std::move(data), options_.match_store, std::move(mol)));
+}
+
+Expected<PreparedEntry, ChemError> SearchIndex::restore(
+    const MoleculeKey& molecule, const ProjectKey& project, std::string_view bytes
+) const {
+    const auto version = rdkit_version();
+    const std::size_t header = kBytesMagic.size() + 1 + version.size();
+    if (bytes.size() <= header + kFixedBytes || !bytes.starts_with(kBytesMagic)) {
+        return Unexpected(ChemError{ChemError::kSyntax, "not a prepared search entry", std::nullopt}
+        );
+    }
+    if (static_cast<unsigned char>(bytes[kBytesMagic.size()]) != version.size() ||
+        bytes.substr(kBytesMagic.size() + 1, version.size()) != version) {
+        return Unexpected(ChemError{
+            ChemError::kOther, "prepared with another RDKit version", std::nullopt});
+    }
+    auto data = std::make_shared<PreparedEntry::Data>();
+    data->project = project;
+    auto& row = data->row;
+    row.molecule = molecule;
+    const char* in = bytes.data() + header;
+    std::memcpy(row.screen.data(), in, sizeof(ScreenBits));
+    std::memcpy(row.morgan.data(), in + sizeof(ScreenBits), sizeof(Fingerprint));
+    std::memcpy(
+        row.key_hashes.data(), in + sizeof(ScreenBits) + sizeof(Fingerprint), sizeof(KeyHashes)
+    );
+    data->pickle = std::string(bytes.substr(header + kFixedBytes));
+    try {
+        return PreparedEntry(finish_entry(std::move(data), options_.match_store, nullptr));
+    } catch (const RDKit::MolPicklerException&) {
+        return Unexpected(ChemError{
+            ChemError::kSyntax, "not a valid RDKit molecule pickle", std::nullopt});
+    }
+}
+
+void SearchIndex::insert(std::vector<PreparedEntry> entries) {
+    // The last entry for a key wins.
+    std::unordered_map<MoleculeKey, std::size_t, KeyHasher> last;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        last[entries[i].molecule()] = i;
+    }
+    std::vector<MoleculeKey> ids;
+    std::unordered_map<ProjectKey, std::vector<Row>, KeyHasher> by_project;
+    std::vector<ProjectKey> project_order;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& data = *entries[i].data_;
+        if (last[data.row.molecule] != i) {
+            continue;
+        }
+        ids.push_back(data.row.molecule);
+        auto& rows = by_project[data.project];
+        if (rows.empty()) {
+            project_order.push_back(data.project);
+        }
+        rows.push_back(data.row);
+    }
+    const std::lock_guard lock(state_->write_mutex);
+    State::Draft draft;
+    state_->remove_rows(draft, ids);
+    for (const auto& project : project_order) {
+        state_->append_rows(draft, project, std::move(by_project[project]));
+    }
+    state_->publish(draft);
+}
+
+std::size_t SearchIndex::remove(std::span<const MoleculeKey> molecules) {
+    const std::lock_guard lock(state_->write_mutex);
+    State::Draft draft;
+    const std::size_t removed = state_->remove_rows(draft, molecules);
+    state_->publish(draft);
+    return removed;
+}
+
+std::size_t SearchIndex::remove_project(const ProjectKey& project) {
+    const std::lock_guard lock(state_->write_mutex);
+    const auto found = state_->segments.find(project);
+    if (found == state_->segments.end()) {
+        return 0;
+    }
+    const std::size_t removed = found->second->rows;
+    for (const auto& chunk : found->second->chunks) {
+        for (const auto& row : take_apart(*chunk)) {
+            state_->count_bits(row, false);
+            state_->locations.erase(row.molecule);
+        }
+    }
+    const std::lock_guard snapshot_lock(state_->snapshot_mutex);
+    state_->segments.erase(found);
+    return removed;
+}
+
+SearchResult SearchIndex::search_exact(
+    const Structure& query,
+    ExactMode mode,
+    std::span<const ProjectKey> scope,
+    SearchClock::time_point deadline
+) const {
+    const std::string key = exact_key(query, mode);
+    const std::uint64_t hash = hash_key(key);
+    const auto column = static_cast<std::size_t>(mode);
+    const auto scan = [&key, hash, column, mode](const State::Work& work, auto& hits) {
+        const Chunk& chunk = *work.chunk;
+        for (std::size_t row = 0; row < chunk.rows; ++row) {
+            // A hash match is confirmed on the stored molecule itself.
+            if (chunk.key_hashes[row][column] == hash &&
+                exact_key(to_structure(chunk.match[row]), mode) == key) {
+                hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
+            }
+        }
+        return true;
+    };
+    auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
+    std::sort(result.hits.begin(), result.hits.end(), by_molecule);
+    return result;
+}
+
+Expected<SearchResult, ChemError> SearchIndex::search_substructure(
+    const SubstructureQuery& query,
+    std::span<const ProjectKey> scope,
+    SearchClock::time_point deadline
+) const {
+    auto parsed = parse_query(query);
+    if (!parsed) {
+        return Unexpected(parsed.error());
+    }
+    const std::unique_ptr<RDKit::ROMol> query_mol = std::move(parsed).value();
+
+    // The query's screen clauses, rarest in the index first: the first few usually empty a
+    // block. A clause's frequency is taken as the sum over its bits (an upper bound).
+    auto clauses = screen_clauses(*query_mol);
+    std::vector<std::pair<std::uint64_t, std::size_t>> order;
+    for (std::size_t i = 0; i < clauses.size(); ++i) {
+        std::uint64_t frequency = 0;
+        for (const auto bit : clauses[i]) {
+            frequency += state_->bit_counts[bit].load(std::memory_order_relaxed);
+        }
+        order.emplace_back(frequency, i);
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<Clause> rarest_first;
+    for (const auto& [frequency, i] : order) {
+        rarest_first.push_back(std::move(clauses[i]));
+    }
+
+    const bool use_chirality = query.use_chirality;
+    const auto scan =
+        [&rarest_first, &query_mol, use_chirality, deadline](const State::Work& work, auto& hits) {
+            const Chunk& chunk = *work.chunk;
+            const auto candidates = screen(chunk, rarest_first);
+            if (candidates.empty()) {
+                return true;
+            }
+            // A copy per chunk: RDKit serialises matches that share a recursive ($(...)) query.
+            const RDKit::ROMol local_query(*query_mol);
+            for (std::size_t c = 0; c < candidates.size(); ++c) {
+                if (c % kDeadlineCheckInterval == kDeadlineCheckInterval - 1 &&
+                    SearchClock::now() >= deadline) {
+                    return false;
+                }
+                const auto row = candidates[c];
+                if (contains(chunk.match[row], local_query, use_chirality)) {
+                    hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
+                }
+            }
+            return true;
+        };
+    auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
+    std::sort(result.hits.begin(), result.hits.end(), by_molecule);
+    return result;
+}
+
+SearchResult SearchIndex::search_similarity(
+    const Structure& query,
+    const SimilarityQuery& options,
+    std::span<const ProjectKey> scope,
+    SearchClock::time_point deadline
+) const {
+    const Fingerprint query_fingerprint =
+        with_mol(query, [](const RDKit::ROMol& mol) { return morgan_fingerprint(mol); });
+    const unsigned query_count = popcount(query_fingerprint);
+    const double threshold = options.threshold;
+    const auto top_k = options.top_k;
+    // With top_k, the best k-th score any chunk has found so far: no row scoring below it can
+    // be in the answer. Never below the threshold.
+    std::atomic<double> bound{threshold};
+    // Keeps a chunk's k best hits and raises the bound to its k-th score.
+    const auto keep_best = [top_k, &bound](std::vector<SearchHit>& hits) {
+        if (!top_k || hits.size() < *top_k) {
+            return;
+        }
+        if (*top_k == 0) {
+            hits.clear();
+            return;
+        }
+        const auto kth = hits.begin() + static_cast<std::ptrdiff_t>(*top_k - 1);
+        std::nth_element(hits.begin(), kth, hits.end(), by_score);
+        hits.resize(*top_k);
+        const double score = hits.back().score;
+        double current = bound.load();
+        while (score > current && !bound.compare_exchange_weak(current, score)) {
+        }
+    };
+    const auto scan = [&query_fingerprint, &bound, &keep_best, query_count, threshold, top_k](
+                          const State::Work& work, std::vector<SearchHit>& hits
+                      ) {
+        const Chunk& chunk = *work.chunk;
+        const auto& counts = chunk.morgan_counts;
+        std::array<std::uint16_t, kScoreBatch> common{};
+        std::size_t position = 0;
+        std::size_t end = chunk.rows;
+        while (true) {
+            // Tanimoto <= min(a, b) / max(a, b): only popcounts b in [t * a, a / t] can reach
+            // the bound t, and the chunk holds them in one sorted run.
+            const double t = bound.load(std::memory_order_relaxed);
+            const double low = std::max(0.0, std::floor(t * query_count - kBoundSlack));
+            const double high = t > 0 ? std::ceil(query_count / t + kBoundSlack)
+                                      : static_cast<double>(kFingerprintBits);
+            const auto first =
+                std::lower_bound(counts.begin(), counts.end(), static_cast<std::uint16_t>(low));
+            const auto last = std::upper_bound(
+                counts.begin(),
+                counts.end(),
+                static_cast<std::uint16_t>(std::min(high, static_cast<double>(kFingerprintBits)))
+            );
+            position = std::max(position, static_cast<std::size_t>(first - counts.begin()));
+            end = std::min(end, static_cast<std::size_t>(last - counts.begin()));
+            if (position >= end) {
+                break;
+            }
+            const std::size_t batch = std::min(kScoreBatch, end - position);
+            count_common_bits(
+                query_fingerprint.data(),
+                chunk.morgan.data() + position * kFingerprintWords,
+                batch,
+                common.data()
+            );
+            for (std::size_t j = 0; j < batch; ++j) {
+                const double both = common[j];
+                const double either = query_count + counts[position + j] - both;
+                // As DataStructs.TanimotoSimilarity: two empty fingerprints score 1.
+                const double score = either == 0 ? 1.0 : both / either;
+                if (score >= threshold && score >= t) {
+                    hits.push_back(SearchHit{
+                        chunk.ids[chunk.morgan_rows[position + j]], work.project, score});
+                }
+            }
+            position += batch;
+            if (top_k && hits.size() >= 2 * *top_k + kScoreBatch) {
+                keep_best(hits);
+            }
+        }
+        keep_best(hits);
+        return true;
+    };
+    auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
+    std::sort(result.hits.begin(), result.hits.end(), by_score);
+    if (top_k && result.hits.size() > *top_k) {
+        result.hits.resize(*top_k);
+    }
+    return result;
+}
+
+SearchIndexStats SearchIndex::stats() const {
+    SearchIndexStats stats;
+    const std::lock_guard lock(state_->snapshot_mutex);
+    stats.projects = state_->segments.size();
+    for (const auto& [project, segment] : state_->segments) {
+        stats.molecules += segment->rows;
+        for (const auto& chunk : segment->chunks) {
+            stats.screening_bytes += chunk->screening_bytes;
+            stats.matching_bytes += chunk->matching_bytes;
+        }
+    }
+    return stats;
+}
+
+}  // namespace molvault::chem
