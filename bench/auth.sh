@@ -41,6 +41,8 @@ readonly bench_dir="$PWD/bench"
 
 # shellcheck source=bench/lib/server.sh
 source bench/lib/server.sh
+# shellcheck source=bench/lib/wrk.sh
+source bench/lib/wrk.sh
 flood_pid=""
 stop_flood() {
     if [[ -n "$flood_pid" ]] && kill -0 "$flood_pid" 2>/dev/null; then
@@ -69,27 +71,6 @@ echo "bench: creating $refresh_tokens sessions for the refresh scenario"
 export BENCH_EMAIL="$email" BENCH_PASSWORD="$password"
 export BENCH_TOKENS="$work_dir/refresh-tokens.txt" BENCH_THREADS="$threads"
 
-# summarize FILE: one line from a wrk report ("Requests/sec:", the 50% and 99% latencies,
-# non-2xx responses and socket errors).
-summarize() {
-    awk '
-        /^ +[0-9]+ requests in /           { requests = $1 }
-        /^Requests\/sec:/                  { rps = $2 }
-        /^ +50% /                          { p50 = $2 }
-        /^ +99% /                          { p99 = $2 }
-        /Non-2xx or 3xx responses:/        { bad = $NF }
-        /Socket errors:/                   { errors = $0; sub(/^ */, "", errors) }
-        END {
-            if (requests == 0) {
-                print "no request completed: all were still waiting when wrk stopped"
-                exit
-            }
-            line = sprintf("%s requests, %s requests/s, p50 %s, p99 %s", requests, rps, p50, p99)
-            if (bad != "")    line = line ", non-2xx " bad
-            if (errors != "") line = line ", " errors
-            print line
-        }' "$1"
-}
 
 # wait_idle: waits until /health answers within 100 ms, i.e. the requests a finished scenario
 # left in molvault's queues have been worked off; says how long that took.
@@ -151,12 +132,12 @@ echo
 echo "bench: settings: BCRYPT_ROUNDS=${BCRYPT_ROUNDS:-12}," \
     "HASH_THREADS=${HASH_THREADS:-default}, HASH_QUEUE_LIMIT=${HASH_QUEUE_LIMIT:-default}," \
     "HTTP_WORKERS=${HTTP_WORKERS:-16}, SQLite"
-echo "bench: GET /me,      wrk -t2 -c100 -d${duration}s: $(summarize "$work_dir/me.txt")"
-echo "bench: POST refresh, wrk -t2 -c100 -d${duration}s: $(summarize "$work_dir/refresh.txt")"
-echo "bench: POST login,   wrk -t2 -c100 -d${duration}s: $(summarize "$work_dir/login.txt")"
+echo "bench: GET /me,      wrk -t2 -c100 -d${duration}s: $(wrk_summary "$work_dir/me.txt")"
+echo "bench: POST refresh, wrk -t2 -c100 -d${duration}s: $(wrk_summary "$work_dir/refresh.txt")"
+echo "bench: POST login,   wrk -t2 -c100 -d${duration}s: $(wrk_summary "$work_dir/login.txt")"
 echo "bench: GET /me during a login flood, wrk -t1 -c10 -d${duration}s:" \
-    "$(summarize "$work_dir/me+flood.txt")"
-echo "bench: (the flood)   wrk -t2 -c100 -d$((duration + 2))s: $(summarize "$work_dir/flood.txt")"
+    "$(wrk_summary "$work_dir/me+flood.txt")"
+echo "bench: (the flood)   wrk -t2 -c100 -d$((duration + 2))s: $(wrk_summary "$work_dir/flood.txt")"
 if ((refresh_requests > refresh_tokens)); then
     echo "bench: the refresh run used up its $refresh_tokens sessions (the non-2xx are" \
         "'exhausted' tokens): rerun with REFRESH_TOKENS=$((refresh_requests * 2))" >&2

@@ -83,6 +83,8 @@ fi
 
 # shellcheck source=bench/lib/server.sh
 source bench/lib/server.sh
+# shellcheck source=bench/lib/wrk.sh
+source bench/lib/wrk.sh
 
 services_dir=""
 perf_pid=""
@@ -151,22 +153,6 @@ client() { # client COMMAND TOKEN ARGS...
 results="$work_dir/results.txt"
 note() { # prints a line and keeps it for the summary
     echo "$*" | tee -a "$results"
-}
-# wrk_summary FILE: requests/s, p50, p99 and errors from a wrk --latency report
-wrk_summary() {
-    awk '
-        /^ +[0-9]+ requests in /           { requests = $1 }
-        /^Requests\/sec:/                  { rps = $2 }
-        /^ +50% /                          { p50 = $2 }
-        /^ +99% /                          { p99 = $2 }
-        /Non-2xx or 3xx responses:/        { bad = $NF }
-        /Socket errors:/                   { errors = $0; sub(/^ */, "", errors) }
-        END {
-            line = sprintf("%s requests, %s requests/s, p50 %s, p99 %s", requests, rps, p50, p99)
-            if (bad != "")    line = line ", non-2xx " bad
-            if (errors != "") line = line ", " errors
-            print line
-        }' "$1"
 }
 run_wrk() { # run_wrk NAME WRK-ARGS...: wrk --latency, report kept in $work_dir/NAME.txt
     local name="$1"

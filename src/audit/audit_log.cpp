@@ -55,7 +55,7 @@ void insert(db::Transaction& tx, const AuditEvent& event) {
         kInsert,
         {now,
          event.event,
-         event.user_id ? db::Value{*event.user_id} : db::Value{nullptr},
+         db::nullable_text(event.user_id),
          event.ip,
          event.user_agent.substr(0, kMaxUserAgentLength),
          std::string(outcome_name(event.outcome)),

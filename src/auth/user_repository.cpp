@@ -166,7 +166,7 @@ void record_successful_login(
     const std::optional<std::string>& new_hash,
     db::Timestamp now
 ) {
-    const db::Value hash = new_hash ? db::Value{*new_hash} : db::Value{nullptr};
+    const db::Value hash = db::nullable_text(new_hash);
     tx.execute(kRecordSuccess, {id.value, hash, now});
 }
 

@@ -40,6 +40,11 @@ struct Blob {
 using Value =
     std::variant<std::nullptr_t, std::int64_t, double, std::string, bool, Timestamp, Blob>;
 
+// The text, or SQL NULL when there is none.
+[[nodiscard]] inline Value nullable_text(const std::optional<std::string>& text) {
+    return text ? Value{*text} : Value{nullptr};
+}
+
 // A named SQL statement. The name (not the SQL, never the parameters) appears in the slow-query
 // log. Define each as a constexpr constant beside the repository function that runs it.
 struct Statement {

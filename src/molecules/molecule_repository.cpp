@@ -182,10 +182,6 @@ std::optional<Molecule> first_molecule(const db::Result& result) {
     return read_molecule(result.rows.front());
 }
 
-db::Value optional_text(const std::optional<std::string>& value) {
-    return value ? db::Value{*value} : db::Value{nullptr};
-}
-
 }  // namespace
 
 std::optional<LockedProject> lock_project(
@@ -228,8 +224,8 @@ void insert(db::Transaction& tx, const Molecule& molecule) {
          chemistry.input_key,
          chemistry.canonical_smiles,
          chemistry.structure_key,
-         optional_text(chemistry.inchi),
-         optional_text(chemistry.inchikey),
+         db::nullable_text(chemistry.inchi),
+         db::nullable_text(chemistry.inchikey),
          chemistry.formula,
          chemistry.average_mass,
          chemistry.exact_mass,
@@ -321,7 +317,11 @@ std::optional<Molecule> update(
 ) {
     return first_molecule(tx.execute(
         kUpdate,
-        {id.value, owner.value, optional_text(changes.name), optional_text(changes.properties), now}
+        {id.value,
+         owner.value,
+         db::nullable_text(changes.name),
+         db::nullable_text(changes.properties),
+         now}
     ));
 }
 

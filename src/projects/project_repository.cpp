@@ -73,10 +73,6 @@ std::optional<Project> first_project(const db::Result& result) {
     return read_project(result.rows.front());
 }
 
-db::Value optional_text(const std::optional<std::string>& value) {
-    return value ? db::Value{*value} : db::Value{nullptr};
-}
-
 }  // namespace
 
 void insert(db::Transaction& tx, const Project& project, const std::string& name_key) {
@@ -138,9 +134,9 @@ std::optional<Project> update(
         kUpdate,
         {id.value,
          owner.value,
-         optional_text(changes.name),
-         optional_text(name_key),
-         optional_text(changes.description),
+         db::nullable_text(changes.name),
+         db::nullable_text(name_key),
+         db::nullable_text(changes.description),
          now}
     ));
 }

@@ -18,6 +18,7 @@
 
 #include "db/database.hpp"
 #include "support/api_caller.hpp"
+#include "support/backend_test.hpp"
 #include "support/http_client.hpp"
 #include "support/molvault_process.hpp"
 #include "support/test_database.hpp"
@@ -96,21 +97,16 @@ std::size_t count_of(const std::string& text, const std::string& what) {
     return count;
 }
 
-class MoleculeFiles : public testing::TestWithParam<db::Backend> {
+// The servers keep the default HTTP_MAX_BODY_BYTES (1 MiB): uploads stream past it, up to
+// IMPORT_MAX_BYTES.
+class MoleculeFiles : public BackendTest {
 public:
-    void SetUp() override { database_ = std::make_unique<TestDatabase>(GetParam()); }
-
-    // The default HTTP_MAX_BODY_BYTES (1 MiB) stays: uploads stream past it, up to
-    // IMPORT_MAX_BYTES.
+    // The settings of `start()`, for running the command line against the same database.
     EnvMap environment() {
         return {
             {"DATABASE_URL", database_->url()},
             {"RATE_LIMIT_ENABLED", "false"},
         };
-    }
-
-    std::unique_ptr<MolvaultProcess> start() {
-        return std::make_unique<MolvaultProcess>(environment());
     }
 
     static std::string project(ApiCaller& who, const std::string& name) {
@@ -142,8 +138,6 @@ public:
             query = "?limit=200&cursor=" + body["next_cursor"].get<std::string>();
         }
     }
-
-    std::unique_ptr<TestDatabase> database_;
 };
 
 // Imports `molecules` as a SMILES file into a new project; returns the project's id and checks

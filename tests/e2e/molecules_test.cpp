@@ -16,6 +16,7 @@
 
 #include "db/database.hpp"
 #include "support/api_caller.hpp"
+#include "support/backend_test.hpp"
 #include "support/http_client.hpp"
 #include "support/molvault_process.hpp"
 #include "support/test_database.hpp"
@@ -75,16 +76,8 @@ std::vector<std::string> rdkit_canonical(const std::vector<std::string>& inputs)
     return canonical;
 }
 
-class Molecules : public testing::TestWithParam<db::Backend> {
+class Molecules : public BackendTest {
 protected:
-    void SetUp() override { database_ = std::make_unique<TestDatabase>(GetParam()); }
-
-    std::unique_ptr<MolvaultProcess> start(EnvMap env = {}) {
-        env["DATABASE_URL"] = database_->url();
-        env.try_emplace("RATE_LIMIT_ENABLED", "false");  // these tests make many requests
-        return std::make_unique<MolvaultProcess>(env);
-    }
-
     static ApiCaller caller(const MolvaultProcess& server, const std::string& email) {
         return ApiCaller(server.port(), sign_up(server.port(), email));
     }
@@ -96,18 +89,7 @@ protected:
         EXPECT_EQ(created.status, 201) << created.body;
         return created.json()["id"];
     }
-
-    std::int64_t scalar(const std::string& sql, std::initializer_list<db::Value> params = {}) {
-        if (!admin_) {
-            admin_ = database_->open();
-        }
-        return admin_->execute({"scalar", sql}, params).one().integer(0);
-    }
-
-    std::unique_ptr<TestDatabase> database_;
-    std::unique_ptr<db::Database> admin_;
 };
-
 TEST_P(Molecules, AddsReadsListsUpdatesAndDeletesAMolecule) {
     const auto server = start();
     auto ada = caller(*server, "ada@example.com");

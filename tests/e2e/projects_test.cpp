@@ -14,6 +14,7 @@
 #include "db/database.hpp"
 #include "http/paging.hpp"
 #include "support/api_caller.hpp"
+#include "support/backend_test.hpp"
 #include "support/http_client.hpp"
 #include "support/molvault_process.hpp"
 #include "support/test_database.hpp"
@@ -50,35 +51,14 @@ nlohmann::json without_request_id(const HttpResponse& response) {
     return body;
 }
 
-class Projects : public testing::TestWithParam<db::Backend> {
+class Projects : public BackendTest {
 protected:
-    void SetUp() override { database_ = std::make_unique<TestDatabase>(GetParam()); }
-
-    std::unique_ptr<MolvaultProcess> start(EnvMap env = {}) {
-        env["DATABASE_URL"] = database_->url();
-        env.try_emplace("RATE_LIMIT_ENABLED", "false");  // these tests make many requests
-        return std::make_unique<MolvaultProcess>(env);
-    }
-
     static Caller caller(const MolvaultProcess& server, const std::string& email) {
         return Caller(server.port(), sign_up(server.port(), email));
     }
 
-    db::Result query(const db::Statement& statement, std::initializer_list<db::Value> params = {}) {
-        if (!admin_) {
-            admin_ = database_->open();
-        }
-        return admin_->execute(statement, params);
-    }
-
-    std::int64_t count_projects() {
-        return query({"count", "SELECT COUNT(*) FROM projects"}).one().integer(0);
-    }
-
-    std::unique_ptr<TestDatabase> database_;
-    std::unique_ptr<db::Database> admin_;
+    std::int64_t count_projects() { return scalar("SELECT COUNT(*) FROM projects"); }
 };
-
 TEST_P(Projects, CreatesReadsListsRenamesAndDeletesAProject) {
     const auto server = start();
     auto ada = caller(*server, "ada@example.com");
