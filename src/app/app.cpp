@@ -155,22 +155,6 @@ auth::AuthOptions auth_options(const config::Settings& settings) {
     return options;
 }
 
-TierQuota project_quota(const config::Settings& settings) {
-    return {
-        settings.quota_projects_free,
-        settings.quota_projects_pro,
-        settings.quota_projects_enterprise,
-    };
-}
-
-TierQuota molecule_quota(const config::Settings& settings) {
-    return {
-        settings.quota_molecules_free,
-        settings.quota_molecules_pro,
-        settings.quota_molecules_enterprise,
-    };
-}
-
 auth::CookiePolicy cookie_policy(const config::Settings& settings) {
     auth::CookiePolicy policy;
     policy.secure = settings.cookie_secure;
@@ -198,8 +182,20 @@ App::App(config::Settings settings)
           tokens_,
           auth_options(settings_)
       ),
-      projects_(*database_, project_quota(settings_)),
-      molecules_(*database_, molecule_quota(settings_)) {
+      projects_(
+          *database_,
+          TierQuota{
+              settings_.quota_projects_free,
+              settings_.quota_projects_pro,
+              settings_.quota_projects_enterprise}
+      ),
+      molecules_(
+          *database_,
+          TierQuota{
+              settings_.quota_molecules_free,
+              settings_.quota_molecules_pro,
+              settings_.quota_molecules_enterprise}
+      ) {
     metrics_.set_pool_source([db = database_.get()] { return db->pool_stats(); });
     readiness_checks_.push_back({"database", [db = database_.get()] { return db->ping(); }});
     if (!settings_.redis_url.empty()) {

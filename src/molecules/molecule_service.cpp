@@ -119,8 +119,11 @@ Expected<std::string, RowError> check_properties(const std::optional<nlohmann::j
         if (!checked_key.problem.empty() || checked_key.text != key) {
             return Unexpected(invalid_field(
                 "properties",
-                "property names must be 1 to 100 characters without control characters or "
-                "surrounding spaces"
+                fmt::format(
+                    "property names must be 1 to {} characters without control characters or "
+                    "surrounding spaces",
+                    kMaxPropertyKeyLength
+                )
             ));
         }
         const auto field = "properties." + key;
