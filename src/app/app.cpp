@@ -19,6 +19,7 @@
 #include "projects/project_routes.hpp"
 #include "ratelimit/memory_rate_limiter.hpp"
 #include "ratelimit/redis_rate_limiter.hpp"
+#include "search/search_routes.hpp"
 
 namespace molvault::app {
 namespace {
@@ -155,6 +156,16 @@ auth::AuthOptions auth_options(const config::Settings& settings) {
     return options;
 }
 
+search::LiveIndexOptions search_options(const config::Settings& settings) {
+    search::LiveIndexOptions options;
+    options.index.threads = static_cast<unsigned>(settings.search_threads);
+    options.index.match_store =
+        settings.search_match_pickles ? chem::MatchStore::kPickles : chem::MatchStore::kMolecules;
+    options.poll_interval = settings.search_poll_interval;
+    options.change_retention = settings.search_change_retention;
+    return options;
+}
+
 auth::CookiePolicy cookie_policy(const config::Settings& settings) {
     auth::CookiePolicy policy;
     policy.secure = settings.cookie_secure;
@@ -195,9 +206,14 @@ App::App(config::Settings settings)
               settings_.quota_molecules_free,
               settings_.quota_molecules_pro,
               settings_.quota_molecules_enterprise}
-      ) {
+      ),
+      search_index_(*database_, search_options(settings_)),
+      search_(*database_, search_index_) {
     metrics_.set_pool_source([db = database_.get()] { return db->pool_stats(); });
     readiness_checks_.push_back({"database", [db = database_.get()] { return db->ping(); }});
+    readiness_checks_.push_back({"search", [index = &search_index_] {
+                                     return index->index() != nullptr;
+                                 }});
     if (!settings_.redis_url.empty()) {
         const auto endpoint = ratelimit::parse_redis_url(settings_.redis_url);
         if (!endpoint) {
@@ -246,6 +262,9 @@ App::App(config::Settings settings)
     auth::add_auth_routes(router_, auth_, cookie_policy(settings_));
     projects::add_project_routes(router_, projects_);
     molecules::add_molecule_routes(router_, molecules_, settings_.import_max_bytes);
+    search::add_search_routes(
+        router_, search_, {settings_.search_default_time, settings_.search_max_time}
+    );
     if (settings_.env == config::Environment::kTest) {
         add_test_routes(router_, settings_);
     }
@@ -277,6 +296,7 @@ int App::serve() {
              {"sealed_successors_cleared", counts.sealed_successors}}
         );
     });
+    search_index_.start();
     const auto port = server.listen();
     log::info(
         "listening",

@@ -23,6 +23,8 @@
 #include "ratelimit/rate_limit_middleware.hpp"
 #include "ratelimit/rate_limiter.hpp"
 #include "ratelimit/redis_client.hpp"
+#include "search/live_index.hpp"
+#include "search/search_service.hpp"
 
 namespace molvault::app {
 
@@ -66,6 +68,8 @@ private:
     auth::AuthService auth_;
     projects::ProjectService projects_;
     molecules::MoleculeService molecules_;
+    search::LiveIndex search_index_;  // loads when serve() starts it
+    search::SearchService search_;
     ops::Metrics metrics_;
     std::vector<ops::ReadinessCheck> readiness_checks_;
     std::unique_ptr<ratelimit::RateLimiter> rate_limiter_;  // null when RATE_LIMIT_ENABLED=false

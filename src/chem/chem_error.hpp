@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "common/error.hpp"
+
 namespace molvault::chem {
 
 struct ChemError {
@@ -41,6 +43,16 @@ struct ChemError {
             return "other";
     }
     return "other";
+}
+
+// The 422 for a structure given in request field `field` that could not be read: the kind as
+// the field error's code, RDKit's message, and the atom where RDKit names one.
+[[nodiscard]] inline Error structure_error(std::string field, const ChemError& error) {
+    return Error(
+        ErrorCode::kValidation,
+        "The request is invalid",
+        {FieldError{std::move(field), error.message, kind_name(error.kind), error.atom_index}}
+    );
 }
 
 }  // namespace molvault::chem

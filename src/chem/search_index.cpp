@@ -870,28 +870,46 @@ PreparedEntry SearchIndex::prepare(
     );
 }
 
+namespace {
+
+// What prepare() computes, before the matching form: key hashes, fingerprints and the pickle.
+// Fingerprints come from the very form the matcher will see: the molecule read back from its
+// pickle (no computed properties, ring information kept), returned in `mol`.
+std::shared_ptr<PreparedEntry::Data> prepared_data(
+    const Structure& structure, const ExactKeys& keys, std::shared_ptr<RDKit::ROMol>& mol
+) {
+    auto data = std::make_shared<PreparedEntry::Data>();
+    auto& row = data->row;
+    row.key_hashes = {
+        hash_key(keys.canonical_smiles),
+        hash_key(keys.no_stereo_smiles),
+        hash_key(keys.tautomer_hash)};
+    data->pickle = structure.to_pickle();
+    mol = std::make_shared<RDKit::ROMol>();
+    RDKit::MolPickler::molFromPickle(data->pickle, *mol);
+    row.screen = screen_bits(*mol);
+    row.morgan = morgan_fingerprint(*mol);
+    return data;
+}
+
+}  // namespace
+
 PreparedEntry SearchIndex::prepare(
     const MoleculeKey& molecule,
     const ProjectKey& project,
     const Structure& structure,
     const ExactKeys& keys
 ) const {
-    auto data = std::make_shared<PreparedEntry::Data>();
+    std::shared_ptr<RDKit::ROMol> mol;
+    auto data = prepared_data(structure, keys, mol);
     data->project = project;
-    auto& row = data->row;
-    row.molecule = molecule;
-    row.key_hashes = {
-        hash_key(keys.canonical_smiles),
-        hash_key(keys.no_stereo_smiles),
-        hash_key(keys.tautomer_hash)};
-    // Fingerprints come from the very form the matcher will see: the molecule read back from
-    // its pickle (no computed properties, ring information kept).
-    data->pickle = structure.to_pickle();
-    auto mol = std::make_shared<RDKit::ROMol>();
-    RDKit::MolPickler::molFromPickle(data->pickle, *mol);
-    row.screen = screen_bits(*mol);
-    row.morgan = morgan_fingerprint(*mol);
+    data->row.molecule = molecule;
     return PreparedEntry(finish_entry(std::move(data), options_.match_store, std::move(mol)));
+}
+
+std::string SearchIndex::entry_bytes(const Structure& structure, const ExactKeys& keys) {
+    std::shared_ptr<RDKit::ROMol> mol;
+    return PreparedEntry(prepared_data(structure, keys, mol)).to_bytes();
 }
 
 Expected<PreparedEntry, ChemError> SearchIndex::restore(

@@ -183,6 +183,10 @@ public:
         const ExactKeys& keys
     ) const;
 
+    // What prepare(...).to_bytes() returns, without building the matching form: for a writer
+    // that stores the bytes beside the molecule and has no index of its own. Thread-safe.
+    [[nodiscard]] static std::string entry_bytes(const Structure& structure, const ExactKeys& keys);
+
     // Rebuilds an entry from PreparedEntry::to_bytes() without fingerprinting (with
     // MatchStore::kPickles it does no RDKit work at all; with kMolecules it reads the pickle).
     // ChemError when the bytes are not such a record or were made by another RDKit version

@@ -397,6 +397,32 @@ LoadResult load_settings(const Variables& variables) {
     read.milliseconds("HTTP_IDLE_TIMEOUT_MS", s.idle_timeout);
     read.milliseconds("SHUTDOWN_GRACE_MS", s.shutdown_grace);
 
+    read.milliseconds("SEARCH_POLL_INTERVAL_MS", s.search_poll_interval);
+    if (s.search_poll_interval < std::chrono::milliseconds(10) ||
+        s.search_poll_interval > std::chrono::milliseconds(5'000)) {
+        problems.emplace_back("SEARCH_POLL_INTERVAL_MS must be between 10 and 5000");
+    }
+    read.milliseconds("SEARCH_MAX_TIME_MS", s.search_max_time);
+    read.milliseconds("SEARCH_DEFAULT_TIME_MS", s.search_default_time);
+    if (s.search_max_time.count() < 1 || s.search_default_time.count() < 1 ||
+        s.search_default_time > s.search_max_time) {
+        problems.emplace_back(
+            "SEARCH_DEFAULT_TIME_MS and SEARCH_MAX_TIME_MS must be at least 1, and the default "
+            "at most the maximum"
+        );
+    }
+    read.integer("SEARCH_THREADS", s.search_threads, 0, 1024);
+    if (const auto store = variables.get("SEARCH_MATCH_STORE")) {
+        const auto v = lower(*store);
+        if (v != "molecules" && v != "pickles") {
+            problems.emplace_back("SEARCH_MATCH_STORE must be molecules or pickles");
+        }
+        s.search_match_pickles = v == "pickles";
+    }
+    int retention = static_cast<int>(s.search_change_retention.count());
+    read.integer("SEARCH_CHANGE_RETENTION", retention, 60, 86'400 * 30);
+    s.search_change_retention = std::chrono::seconds(retention);
+
     read.boolean("COOKIE_SECURE", s.cookie_secure);
     if (const auto samesite = variables.get("COOKIE_SAMESITE")) {
         s.cookie_samesite = lower(*samesite);

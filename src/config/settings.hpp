@@ -55,6 +55,14 @@ struct Settings {
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
     std::chrono::milliseconds shutdown_grace{30'000};
 
+    // Structure search (SEARCH_*)
+    std::chrono::milliseconds search_poll_interval{250};    // how often the change log is read
+    std::chrono::milliseconds search_default_time{10'000};  // a search's budget unless it asks
+    std::chrono::milliseconds search_max_time{60'000};      // the most a search may ask for
+    int search_threads = 0;             // threads one search uses; 0 = one per core
+    bool search_match_pickles = false;  // SEARCH_MATCH_STORE=pickles (else parsed molecules)
+    std::chrono::seconds search_change_retention{3600};  // change-log rows older are pruned
+
     // Cookies
     bool cookie_secure = false;
     std::string cookie_samesite = "lax";

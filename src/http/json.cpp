@@ -1,7 +1,11 @@
 #include "http/json.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "common/error.hpp"
 
@@ -81,6 +85,37 @@ std::optional<bool> optional_bool_field(const nlohmann::json& body, const char* 
         throw validation_error(name, "must be true or false");
     }
     return it->get<bool>();
+}
+
+std::optional<std::int64_t> optional_integer_field(
+    const nlohmann::json& body, const char* name, std::int64_t min, std::int64_t max
+) {
+    const auto it = body.find(name);
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    // A large positive number is held unsigned; one beyond int64 is out of every range here.
+    const bool fits = it->is_number_unsigned()
+                          ? it->get<std::uint64_t>() <=
+                                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                          : it->is_number_integer();
+    if (!fits || it->get<std::int64_t>() < min || it->get<std::int64_t>() > max) {
+        throw validation_error(name, fmt::format("must be an integer from {} to {}", min, max));
+    }
+    return it->get<std::int64_t>();
+}
+
+std::optional<double> optional_number_field(
+    const nlohmann::json& body, const char* name, double min, double max
+) {
+    const auto it = body.find(name);
+    if (it == body.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_number() || it->get<double>() < min || it->get<double>() > max) {
+        throw validation_error(name, fmt::format("must be a number from {} to {}", min, max));
+    }
+    return it->get<double>();
 }
 
 }  // namespace molvault::http

@@ -4,6 +4,7 @@
 // JSON, 422 when the top level is not an object. The field helpers throw 422 (kValidation)
 // naming the field: request bodies are explicit whitelists, so mass assignment cannot happen.
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -35,5 +36,17 @@ void reject_unknown_fields(
 );
 // The field `name` of `body`: absent → std::nullopt; present but not true/false → 422.
 [[nodiscard]] std::optional<bool> optional_bool_field(const nlohmann::json& body, const char* name);
+
+// The field `name` of `body`: absent → std::nullopt; present but not an integer in
+// [min, max] → 422 (1.0 is not an integer).
+[[nodiscard]] std::optional<std::int64_t> optional_integer_field(
+    const nlohmann::json& body, const char* name, std::int64_t min, std::int64_t max
+);
+
+// The field `name` of `body`: absent → std::nullopt; present but not a number in [min, max]
+// → 422.
+[[nodiscard]] std::optional<double> optional_number_field(
+    const nlohmann::json& body, const char* name, double min, double max
+);
 
 }  // namespace molvault::http

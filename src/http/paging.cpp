@@ -14,6 +14,8 @@ namespace {
 constexpr std::size_t kMaxCursorLength = 512;
 constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 
+}  // namespace
+
 std::optional<std::string> decode_cursor(std::string_view cursor) {
     if (cursor.empty() || cursor.size() > kMaxCursorLength) {
         return std::nullopt;
@@ -38,8 +40,6 @@ std::optional<std::string> decode_cursor(std::string_view cursor) {
     bytes.resize(length);
     return bytes;
 }
-
-}  // namespace
 
 Error invalid_cursor() { return validation_error("cursor", "is not a cursor this list returned"); }
 

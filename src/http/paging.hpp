@@ -41,7 +41,10 @@ struct PageRequest {
     nlohmann::json items, const std::optional<std::string>& next_position
 );
 
-// base64url without padding, as page_response writes cursors. Exposed for tests.
+// base64url without padding, as page_response writes cursors; for routes that take the cursor
+// elsewhere than the query string (a search body), and for tests.
 [[nodiscard]] std::string encode_cursor(std::string_view position);
+// The position of a cursor; nullopt when it is not base64url of a plausible position.
+[[nodiscard]] std::optional<std::string> decode_cursor(std::string_view cursor);
 
 }  // namespace molvault::http

@@ -36,6 +36,10 @@ struct Chemistry {
     int hba = 0;
     int rotatable_bonds = 0;
     std::string pickle;  // RDKit binary form of the stored structure
+    // The structure search index's entry for the stored form (chem::SearchIndex::entry_bytes),
+    // stored so that instances load the index without fingerprinting. Not read back by the
+    // molecule routes (empty in molecules read from the database).
+    std::string search_entry;
 };
 
 struct Molecule {

@@ -1,5 +1,6 @@
 #include "molecules/molecule_chemistry.hpp"
 
+#include "chem/search_index.hpp"
 #include "chem/standardizer.hpp"
 #include "common/sodium.hpp"
 
@@ -38,6 +39,9 @@ Expected<Chemistry, chem::ChemError> compute_chemistry(
     chemistry.hba = stored.hba();
     chemistry.rotatable_bonds = stored.rotatable_bonds();
     chemistry.pickle = stored.to_pickle();
+    chemistry.search_entry = chem::SearchIndex::entry_bytes(
+        stored, {chemistry.canonical_smiles, stored.no_stereo_smiles(), stored.tautomer_hash()}
+    );
     return chemistry;
 }
 

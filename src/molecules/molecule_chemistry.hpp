@@ -5,7 +5,8 @@
 //
 // Thread-safe free functions (chem/ serialises what RDKit and InChI need). A structure that
 // cannot be standardized is a ChemError, never an exception; std::bad_alloc propagates. CPU
-// cost is about 1-2 ms per drug-sized molecule, most of it standardization and InChI.
+// cost is about 3-5 ms per drug-sized molecule: standardization, InChI, and the search index's
+// entry (exact-search keys, the tautomer hash above all, and fingerprints).
 
 #include <string_view>
 

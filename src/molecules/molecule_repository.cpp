@@ -38,8 +38,8 @@ constexpr db::Statement kInsert{
     "INSERT INTO molecules (id, project_id, name, properties, smiles, input_canonical_smiles, "
     "input_key, canonical_smiles, structure_key, inchi, inchikey, formula, average_mass, "
     "exact_mass, heavy_atom_count, clogp, tpsa, hbd, hba, rotatable_bonds, pickle, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20, $21, $22, $22)",
+    "updated_at, search_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "$14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)",
 };
 
 constexpr db::Statement kFind{
@@ -236,7 +236,8 @@ void insert(db::Transaction& tx, const Molecule& molecule) {
          std::int64_t{chemistry.hba},
          std::int64_t{chemistry.rotatable_bonds},
          db::Blob{chemistry.pickle},
-         molecule.created_at}
+         molecule.created_at,
+         db::Blob{chemistry.search_entry}}
     );
 }
 

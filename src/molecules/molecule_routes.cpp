@@ -248,13 +248,7 @@ chem::Structure parsed_smiles_param(const http::Request& request) {
     }
     auto structure = parse_structure(StructureInput{StructureInput::kSmiles, *smiles});
     if (!structure) {
-        const auto& error = structure.error();
-        throw Error(
-            ErrorCode::kValidation,
-            "The request is invalid",
-            {FieldError{
-                "smiles", error.message, chem::kind_name(error.chem->kind), error.chem->atom_index}}
-        );
+        throw chem::structure_error("smiles", *structure.error().chem);
     }
     return std::move(*structure);
 }

@@ -1,0 +1,94 @@
+#pragma once
+// LiveIndex: the structure search index of this instance (chem::SearchIndex), loaded from the
+// database and kept current with it, whichever instance wrote.
+//
+// Its own thread (from start()) loads every molecule's stored entry at start-up (restored on all
+// cores, in pages, while the server already answers other routes; index() is null until then), then
+// polls the change log (migration 0006) every poll interval and applies each poll's changes
+// as one insert and one remove. A change names a molecule; the poll reads its current state
+// (gone, or its entry), so reading a change twice is harmless, and the poll re-reads from the
+// oldest transaction that was still running at the previous poll: a transaction that commits
+// after a later one is never missed (search_repository::change_mark). Molecules without a
+// stored entry (written before 0006) or with one from another RDKit version are prepared from
+// their pickle and the entry written back.
+//
+// Failures (database down) are logged and retried on the next tick; an instance that could not
+// poll for half the change-log retention has perhaps lost changes to pruning, so it loads the
+// whole index again and swaps it in. It also prunes the change log about once a minute.
+//
+// Thread-safety: thread-safe; index() may be called from any thread, and the index it returns
+// stays valid while the caller holds it (a reload swaps in a new one).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "chem/search_index.hpp"
+#include "db/database.hpp"
+#include "search/search_repository.hpp"
+
+namespace molvault::search {
+
+struct LiveIndexOptions {
+    chem::SearchIndexOptions index;
+    std::chrono::milliseconds poll_interval{250};
+    std::chrono::seconds change_retention{3600};
+};
+
+class LiveIndex {
+public:
+    // Idle until start(): a process that does not serve (a CLI command) loads nothing.
+    LiveIndex(db::Database& db, LiveIndexOptions options);
+    LiveIndex(const LiveIndex&) = delete;
+    LiveIndex& operator=(const LiveIndex&) = delete;
+    ~LiveIndex();  // stops the thread (a load in progress stops at its next page)
+
+    // Starts the thread: the load, then the polls. Call once.
+    void start();
+
+    // The index, or null until the first load is done.
+    [[nodiscard]] std::shared_ptr<const chem::SearchIndex> index() const;
+
+private:
+    void run();
+    // Reads every molecule into a new index and swaps it in; false when stopped half-way.
+    bool load();
+    // Applies the changes since the last poll.
+    void poll();
+    // The entries of `rows`, restored (or prepared) on every core; rows that cannot be read
+    // are logged and left out.
+    [[nodiscard]] std::vector<chem::PreparedEntry> prepare_rows(
+        const chem::SearchIndex& index, const std::vector<search_repository::IndexRow>& rows
+    );
+    [[nodiscard]] std::optional<chem::PreparedEntry> prepare_row(
+        const chem::SearchIndex& index, const search_repository::IndexRow& row
+    );
+    [[nodiscard]] bool stopping() const;
+    // Waits `delay` or until the destructor asks to stop; true when stopping.
+    [[nodiscard]] bool sleep_for(std::chrono::milliseconds delay);
+
+    db::Database& db_;
+    const LiveIndexOptions options_;
+
+    mutable std::mutex index_mutex_;
+    std::shared_ptr<chem::SearchIndex> index_;
+
+    // Poll state (the thread's own).
+    std::int64_t floor_ = 0;                               // search_repository::ChangeMark
+    std::unordered_map<std::int64_t, std::int64_t> seen_;  // seq → mark, for marks >= floor_
+    std::chrono::steady_clock::time_point last_poll_;
+    std::chrono::steady_clock::time_point last_prune_;
+
+    mutable std::mutex stop_mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace molvault::search

@@ -1,0 +1,186 @@
+#include "search/search_repository.hpp"
+
+namespace molvault::search::search_repository {
+namespace {
+
+// The entry, or the pickle to prepare one from where there is none.
+#define MOLVAULT_INDEX_COLUMNS \
+    "id, project_id, search_entry, CASE WHEN search_entry IS NULL THEN pickle END"
+
+constexpr db::Statement kLoadFirst{
+    "search.load_first",
+    "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules ORDER BY id LIMIT $1",
+};
+constexpr db::Statement kLoadAfter{
+    "search.load_after",
+    "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules WHERE id > $2 ORDER BY id LIMIT $1",
+};
+#undef MOLVAULT_INDEX_COLUMNS
+
+constexpr db::Statement kFindPickle{
+    "search.find_pickle",
+    "SELECT pickle FROM molecules WHERE id = $1",
+};
+constexpr db::Statement kStoreEntry{
+    "search.store_entry",
+    "UPDATE molecules SET search_entry = $2 WHERE id = $1",
+};
+
+// pg_snapshot_xmin: the oldest transaction still running. Every change with a smaller xid is
+// committed (or rolled back) and so visible to any later statement.
+constexpr db::Statement kMarkPostgres{
+    "search.change_mark",
+    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+};
+constexpr db::Statement kMarkSqlite{
+    "search.change_mark",
+    "SELECT COALESCE(MAX(seq), 0) + 1 FROM molecule_changes",
+};
+
+#define MOLVAULT_CHANGE_COLUMNS                                                              \
+    "c.molecule_id, m.project_id, m.search_entry, "                                          \
+    "CASE WHEN m.id IS NOT NULL AND m.search_entry IS NULL THEN m.pickle END, m.id IS NULL " \
+    "FROM molecule_changes c LEFT JOIN molecules m ON m.id = c.molecule_id "
+constexpr db::Statement kChangesPostgres{
+    "search.changes_since",
+    "SELECT c.seq, c.xid::text::bigint, " MOLVAULT_CHANGE_COLUMNS
+    "WHERE c.xid >= $1::text::xid8 AND c.seq > $2 ORDER BY c.seq LIMIT $3",
+};
+constexpr db::Statement kChangesSqlite{
+    "search.changes_since",
+    "SELECT c.seq, c.seq, " MOLVAULT_CHANGE_COLUMNS
+    "WHERE c.seq >= $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3",
+};
+#undef MOLVAULT_CHANGE_COLUMNS
+
+constexpr db::Statement kPrunePostgres{
+    "search.prune_changes",
+    "DELETE FROM molecule_changes WHERE created_at < now() - make_interval(secs => $1)",
+};
+constexpr db::Statement kPruneSqlite{
+    "search.prune_changes",
+    "DELETE FROM molecule_changes WHERE created_at < unixepoch() - $1",
+};
+
+constexpr db::Statement kOwnedProjects{
+    "search.owned_projects",
+    "SELECT id FROM projects WHERE owner_id = $1",
+};
+
+// The ids come as one array parameter: PostgreSQL's array literal, SQLite's JSON array.
+constexpr db::Statement kSummariesPostgres{
+    "search.summaries",
+    "SELECT id, name, canonical_smiles FROM molecules WHERE id = ANY($1::uuid[])",
+};
+constexpr db::Statement kSummariesSqlite{
+    "search.summaries",
+    "SELECT id, name, canonical_smiles FROM molecules WHERE id IN "
+    "(SELECT value FROM json_each($1))",
+};
+
+IndexRow index_row(const db::Row& row, std::size_t first) {
+    return {
+        row.text(first),
+        row.text(first + 1),
+        row.optional_text(first + 2),
+        row.optional_text(first + 3),
+    };
+}
+
+const db::Statement& by_backend(
+    const db::Database& db, const db::Statement& postgres, const db::Statement& sqlite
+) {
+    return db.backend() == db::Backend::kPostgres ? postgres : sqlite;
+}
+
+}  // namespace
+
+std::vector<IndexRow> load_page(
+    db::Database& db, const std::optional<std::string>& after_id, std::size_t limit
+) {
+    const auto count = static_cast<std::int64_t>(limit);
+    const auto result =
+        after_id ? db.execute(kLoadAfter, {count, *after_id}) : db.execute(kLoadFirst, {count});
+    std::vector<IndexRow> rows;
+    rows.reserve(result.rows.size());
+    for (const auto& row : result.rows) {
+        rows.push_back(index_row(row, 0));
+    }
+    return rows;
+}
+
+std::optional<std::string> find_pickle(db::Database& db, const std::string& id) {
+    const auto result = db.execute(kFindPickle, {id});
+    if (result.empty()) {
+        return std::nullopt;
+    }
+    return result.rows.front().blob(0);
+}
+
+void store_entry(db::Database& db, const std::string& id, const std::string& entry) {
+    (void)db.execute(kStoreEntry, {id, db::Blob{entry}});
+}
+
+ChangeMark change_mark(db::Database& db) {
+    return db.execute(by_backend(db, kMarkPostgres, kMarkSqlite)).one().integer(0);
+}
+
+std::vector<Change> changes_since(
+    db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
+) {
+    const auto result = db.execute(
+        by_backend(db, kChangesPostgres, kChangesSqlite),
+        {from, after_seq, static_cast<std::int64_t>(limit)}
+    );
+    std::vector<Change> changes;
+    changes.reserve(result.rows.size());
+    for (const auto& row : result.rows) {
+        Change change{row.integer(0), row.integer(1), row.text(2), std::nullopt};
+        if (!row.boolean(6)) {  // the molecule still exists
+            change.row = index_row(row, 2);
+        }
+        changes.push_back(std::move(change));
+    }
+    return changes;
+}
+
+std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {
+    return db
+        .execute(
+            by_backend(db, kPrunePostgres, kPruneSqlite),
+            {static_cast<std::int64_t>(retention.count())}
+        )
+        .affected_rows;
+}
+
+std::vector<std::string> owned_projects(db::Database& db, const auth::UserId& owner) {
+    std::vector<std::string> ids;
+    for (const auto& row : db.execute(kOwnedProjects, {owner.value}).rows) {
+        ids.push_back(row.text(0));
+    }
+    return ids;
+}
+
+std::vector<HitSummary> summaries(db::Database& db, std::span<const std::string> ids) {
+    if (ids.empty()) {
+        return {};
+    }
+    // The ids are canonical UUIDs (from the index), so they need no escaping in either form.
+    const bool postgres = db.backend() == db::Backend::kPostgres;
+    std::string list = postgres ? "{" : "[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) {
+            list += ',';
+        }
+        list += postgres ? ids[i] : '"' + ids[i] + '"';
+    }
+    list += postgres ? "}" : "]";
+    std::vector<HitSummary> found;
+    for (const auto& row :
+         db.execute(by_backend(db, kSummariesPostgres, kSummariesSqlite), {list}).rows) {
+        found.push_back({row.text(0), row.text(1), row.text(2)});
+    }
+    return found;
+}
+
+}  // namespace molvault::search::search_repository
