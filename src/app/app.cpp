@@ -210,6 +210,17 @@ App::App(config::Settings settings)
       search_index_(*database_, search_options(settings_)),
       search_(*database_, search_index_) {
     metrics_.set_pool_source([db = database_.get()] { return db->pool_stats(); });
+    metrics_.add_gauge_source([index = &search_index_] {
+        const auto loaded = index->index();
+        const auto stats = loaded ? loaded->stats() : chem::SearchIndexStats{};
+        return std::vector<std::pair<std::string, double>>{
+            {"search_ready", loaded ? 1 : 0},
+            {"search_molecules", static_cast<double>(stats.molecules)},
+            {"search_projects", static_cast<double>(stats.projects)},
+            {"search_screening_bytes", static_cast<double>(stats.screening_bytes)},
+            {"search_matching_bytes", static_cast<double>(stats.matching_bytes)},
+        };
+    });
     readiness_checks_.push_back({"database", [db = database_.get()] { return db->ping(); }});
     readiness_checks_.push_back({"search", [index = &search_index_] {
                                      return index->index() != nullptr;

@@ -90,14 +90,21 @@ void Metrics::set_pool_source(std::function<db::PoolStats()> source) {
     pool_source_ = std::move(source);
 }
 
+void Metrics::add_gauge_source(GaugeSource source) {
+    const std::lock_guard lock(mutex_);
+    gauge_sources_.push_back(std::move(source));
+}
+
 std::string Metrics::render() const {
     std::string out;
     out += "# HELP molvault_http_requests_total HTTP requests served.\n";
     out += "# TYPE molvault_http_requests_total counter\n";
     std::function<db::PoolStats()> pool_source;
+    std::vector<GaugeSource> gauge_sources;
     {
         const std::lock_guard lock(mutex_);
         pool_source = pool_source_;
+        gauge_sources = gauge_sources_;
         for (const auto& [key, series] : requests_) {
             const auto& [method, route, status] = key;
             out += fmt::format(
@@ -167,6 +174,12 @@ std::string Metrics::render() const {
         for (const auto& [name, value] : counters) {
             out += fmt::format("# TYPE molvault_db_pool_{}_total counter\n", name);
             out += fmt::format("molvault_db_pool_{}_total {}\n", name, value);
+        }
+    }
+    for (const auto& source : gauge_sources) {
+        for (const auto& [name, value] : source()) {
+            out += fmt::format("# TYPE molvault_{} gauge\n", name);
+            out += fmt::format("molvault_{} {}\n", name, value);
         }
     }
     out += "# TYPE process_resident_memory_bytes gauge\n";

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "db/database.hpp"
@@ -33,6 +34,9 @@ public:
     void increment(const std::string& name, std::int64_t delta = 1);
     // Pool gauges are read from this source at scrape time.
     void set_pool_source(std::function<db::PoolStats()> source);
+    // Gauges molvault_<name> another module reports, read from `source` at scrape time.
+    using GaugeSource = std::function<std::vector<std::pair<std::string, double>>()>;
+    void add_gauge_source(GaugeSource source);
 
     // The exposition in Prometheus text format 0.0.4.
     [[nodiscard]] std::string render() const;
@@ -50,6 +54,7 @@ private:
     std::map<std::tuple<std::string, std::string, int>, Series> requests_;
     std::map<std::string, std::int64_t> counters_;
     std::function<db::PoolStats()> pool_source_;
+    std::vector<GaugeSource> gauge_sources_;
 };
 
 }  // namespace molvault::ops
