@@ -42,7 +42,8 @@ SearchType type_field(const nlohmann::json& body) {
 
 // The query text trimmed; RDKit would read anything after a space as a name.
 std::string query_field(const nlohmann::json& body) {
-    std::string_view text = http::required_string(body, "query", kMaxQueryBytes);
+    const auto field = http::required_string(body, "query", kMaxQueryBytes);
+    std::string_view text = field;
     const auto first = text.find_first_not_of(kAsciiWhitespace);
     if (first == std::string_view::npos) {
         throw validation_error("query", "must not be empty");
