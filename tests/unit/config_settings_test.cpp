@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -51,6 +53,43 @@ TEST(Settings, ReadsTheImportBodyLimit) {
         {"IMPORT_MAX_BYTES", "2147483648"}}));
     ASSERT_TRUE(result.problems.empty()) << result.problems.front();
     EXPECT_EQ(result.settings.import_max_bytes, std::size_t{2} * 1024 * 1024 * 1024);
+}
+
+TEST(Settings, ReadsTheSearchSettings) {
+    const auto defaults = load_settings(Variables(std::map<std::string, std::string>{}));
+    ASSERT_TRUE(defaults.problems.empty());
+    EXPECT_EQ(defaults.settings.search_poll_interval, std::chrono::milliseconds(250));
+    EXPECT_EQ(defaults.settings.search_default_time, std::chrono::milliseconds(10'000));
+    EXPECT_EQ(defaults.settings.search_max_time, std::chrono::milliseconds(60'000));
+    EXPECT_FALSE(defaults.settings.search_match_pickles);
+
+    const auto set = load_settings(Variables(std::map<std::string, std::string>{
+        {"SEARCH_POLL_INTERVAL_MS", "100"},
+        {"SEARCH_DEFAULT_TIME_MS", "500"},
+        {"SEARCH_MAX_TIME_MS", "2000"},
+        {"SEARCH_THREADS", "3"},
+        {"SEARCH_MATCH_STORE", "Pickles"},
+        {"SEARCH_CHANGE_RETENTION", "600"},
+    }));
+    ASSERT_TRUE(set.problems.empty());
+    EXPECT_EQ(set.settings.search_poll_interval, std::chrono::milliseconds(100));
+    EXPECT_EQ(set.settings.search_default_time, std::chrono::milliseconds(500));
+    EXPECT_EQ(set.settings.search_max_time, std::chrono::milliseconds(2000));
+    EXPECT_EQ(set.settings.search_threads, 3);
+    EXPECT_TRUE(set.settings.search_match_pickles);
+    EXPECT_EQ(set.settings.search_change_retention, std::chrono::seconds(600));
+
+    for (const auto& [name, value, problem] : std::vector<std::array<std::string, 3>>{
+             {"SEARCH_POLL_INTERVAL_MS", "5", "SEARCH_POLL_INTERVAL_MS"},
+             {"SEARCH_DEFAULT_TIME_MS", "70000", "SEARCH_DEFAULT_TIME_MS"},
+             {"SEARCH_MAX_TIME_MS", "0", "SEARCH_MAX_TIME_MS"},
+             {"SEARCH_MATCH_STORE", "disk", "SEARCH_MATCH_STORE"},
+             {"SEARCH_CHANGE_RETENTION", "10", "SEARCH_CHANGE_RETENTION"},
+         }) {
+        const auto bad =
+            load_settings(Variables(std::map<std::string, std::string>{{name, value}}));
+        EXPECT_TRUE(mentions(bad.problems, problem)) << name << "=" << value;
+    }
 }
 
 TEST(Settings, AcceptsAGoodProductionConfiguration) {

@@ -53,6 +53,8 @@ TEST(PageRequest, RoundTripsACursorAndRefusesOthers) {
     const auto cursor = encode_cursor(position);
     EXPECT_EQ(cursor.find_first_of("+/="), std::string::npos) << "URL-safe, unpadded";
     EXPECT_EQ(page_request(with_query("cursor=" + cursor)).position, position);
+    EXPECT_EQ(decode_cursor(cursor), position);
+    EXPECT_EQ(decode_cursor("!!!"), std::nullopt);
     const std::vector<std::string> bad_cursors = {
         "", "!!!", "a", cursor + "=", std::string(513, 'A')};
     for (const auto& bad : bad_cursors) {
