@@ -32,7 +32,7 @@
 namespace molvault::chem {
 namespace {
 
-// Molecules per chunk. A chunk is the unit of parallel work, of deadline accounting and of
+// Molecules per chunk. A chunk is the unit of parallel work and of
 // copy-on-write: a write rebuilds only the chunks it touches.
 constexpr std::size_t kChunkRows = 2048;
 constexpr std::size_t kChunkWords = kChunkRows / 64;
@@ -813,9 +813,10 @@ struct SearchIndex::State {
     }
 
     // Runs scan on every chunk of the snapshot, spread over the pool, skipping chunks once the
-    // deadline has passed. scan returns false when it gave up on its chunk at the deadline.
-    // The result holds the hits of the chunks scanned to the end, unordered.
-    using Scan = std::function<bool(const Work&, std::vector<SearchHit>&)>;
+    // deadline has passed. scan returns how many of its chunk's rows, from the first, it
+    // examined (fewer than all when it gave up at the deadline), and its hits are all among
+    // those. The result holds every hit found, unordered.
+    using Scan = std::function<std::size_t(const Work&, std::vector<SearchHit>&)>;
     static SearchResult run(
         WorkerPool* pool,
         std::size_t helpers,
@@ -824,21 +825,20 @@ struct SearchIndex::State {
         const Scan& scan
     ) {
         struct Part {
-            bool finished = false;
+            std::size_t examined = 0;
             std::vector<SearchHit> hits;
         };
         std::vector<Part> parts(snap.work.size());
         parallel_for(pool, helpers, parts.size(), [&snap, &parts, &scan, deadline](std::size_t i) {
-            parts[i].finished = SearchClock::now() < deadline && scan(snap.work[i], parts[i].hits);
+            if (SearchClock::now() < deadline) {
+                parts[i].examined = scan(snap.work[i], parts[i].hits);
+            }
         });
         SearchResult result;
         result.total = snap.total;
         for (std::size_t i = 0; i < parts.size(); ++i) {
-            if (!parts[i].finished) {
-                result.complete = false;
-                continue;
-            }
-            result.examined += snap.work[i].chunk->rows;
+            result.complete = result.complete && parts[i].examined == snap.work[i].chunk->rows;
+            result.examined += parts[i].examined;
             result.hits.insert(result.hits.end(), parts[i].hits.begin(), parts[i].hits.end());
         }
         return result;
@@ -1019,7 +1019,7 @@ SearchResult SearchIndex::search_exact(
                 hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
             }
         }
-        return true;
+        return chunk.rows;
     };
     auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
     std::sort(result.hits.begin(), result.hits.end(), by_molecule);
@@ -1060,21 +1060,21 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
             const Chunk& chunk = *work.chunk;
             const auto candidates = screen(chunk, rarest_first);
             if (candidates.empty()) {
-                return true;
+                return chunk.rows;
             }
             // A copy per chunk: RDKit serialises matches that share a recursive ($(...)) query.
             const RDKit::ROMol local_query(*query_mol);
             for (std::size_t c = 0; c < candidates.size(); ++c) {
                 if (c % kDeadlineCheckInterval == kDeadlineCheckInterval - 1 &&
                     SearchClock::now() >= deadline) {
-                    return false;
+                    return std::size_t{candidates[c]};  // rows before it: screened or matched
                 }
                 const auto row = candidates[c];
                 if (contains(chunk.match[row], local_query, use_chirality)) {
                     hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
                 }
             }
-            return true;
+            return chunk.rows;
         };
     auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
     std::sort(result.hits.begin(), result.hits.end(), by_molecule);
@@ -1162,7 +1162,7 @@ SearchResult SearchIndex::search_similarity(
             }
         }
         keep_best(hits);
-        return true;
+        return chunk.rows;
     };
     auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
     std::sort(result.hits.begin(), result.hits.end(), by_score);
