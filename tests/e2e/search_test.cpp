@@ -618,11 +618,11 @@ TEST_P(Search, FindsOnlyTheCallersOwnMoleculesAndProjectIdsNarrowTheScope) {
     // nothing about Bob's project.
     const nlohmann::json base = {{"type", "substructure"}, {"query", "c1ccccc1"}};
     std::optional<std::string> detail;
-    for (const auto& project_ids :
-         {nlohmann::json{bob_one},
-          nlohmann::json{kMissingId},
-          nlohmann::json{kAnotherMissingId},
-          nlohmann::json{ada_one, bob_one}}) {
+    for (const auto& [project_ids, unseen] : std::vector<std::pair<nlohmann::json, std::string>>{
+             {nlohmann::json{bob_one}, bob_one},
+             {nlohmann::json{kMissingId}, kMissingId},
+             {nlohmann::json{kAnotherMissingId}, kAnotherMissingId},
+             {nlohmann::json{ada_one, bob_one}, bob_one}}) {
         SCOPED_TRACE(project_ids.dump());
         auto query = base;
         query["project_ids"] = project_ids;
@@ -633,7 +633,12 @@ TEST_P(Search, FindsOnlyTheCallersOwnMoleculesAndProjectIdsNarrowTheScope) {
         for (const auto& id : bobs) {
             EXPECT_EQ(refused.body.find(id), std::string::npos) << "leaks a molecule id";
         }
-        const auto this_detail = refused.json().value("detail", "");
+        // The detail may name the project asked for; apart from that it is the same.
+        auto this_detail = refused.json().value("detail", "");
+        for (auto at = this_detail.find(unseen); at != std::string::npos;
+             at = this_detail.find(unseen)) {
+            this_detail.replace(at, unseen.size(), "{id}");
+        }
         if (detail) {
             EXPECT_EQ(this_detail, *detail) << "one answer for every project Ada cannot see";
         }
