@@ -35,10 +35,11 @@ LiveIndex::LiveIndex(db::Database& db, LiveIndexOptions options)
 
 LiveIndex::~LiveIndex() {
     {
-        const std::lock_guard lock(stop_mutex_);
+        const std::lock_guard lock(state_mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
+    polled_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
     }
@@ -53,14 +54,25 @@ std::shared_ptr<const chem::SearchIndex> LiveIndex::index() const {
     return index_;
 }
 
+bool LiveIndex::catch_up(Clock::time_point deadline) {
+    std::unique_lock lock(state_mutex_);
+    const auto wanted = polls_started_ + 1;
+    poll_requested_ = true;
+    wake_.notify_all();
+    return polled_.wait_until(lock, deadline, [this, wanted] {
+        return stopping_ || polls_finished_ >= wanted;
+    }) && !stopping_;
+}
+
 bool LiveIndex::stopping() const {
-    const std::lock_guard lock(stop_mutex_);
+    const std::lock_guard lock(state_mutex_);
     return stopping_;
 }
 
 bool LiveIndex::sleep_for(std::chrono::milliseconds delay) {
-    std::unique_lock lock(stop_mutex_);
-    return wake_.wait_for(lock, delay, [this] { return stopping_; });
+    std::unique_lock lock(state_mutex_);
+    return wake_.wait_for(lock, delay, [this] { return stopping_ || poll_requested_; }) &&
+           stopping_;
 }
 
 void LiveIndex::run() {
@@ -78,15 +90,26 @@ void LiveIndex::run() {
         }
     }
     while (!sleep_for(options_.poll_interval)) {
-        try {
-            if (Clock::now() - last_poll_ > options_.change_retention / 2) {
-                // Changes may have been pruned before this instance read them.
-                log::warn("search_reload", {{"reason", "no poll within half the retention"}});
-                if (!load()) {
-                    return;
-                }
-                continue;
-            }
+        if (!numbered_poll()) {
+            return;
+        }
+    }
+}
+
+bool LiveIndex::numbered_poll() {
+    std::uint64_t number = 0;
+    {
+        const std::lock_guard lock(state_mutex_);
+        poll_requested_ = false;
+        number = ++polls_started_;
+    }
+    bool stopped = false;
+    try {
+        if (Clock::now() - last_poll_ > options_.change_retention / 2) {
+            // Changes may have been pruned before this instance read them.
+            log::warn("search_reload", {{"reason", "no poll within half the retention"}});
+            stopped = !load();
+        } else {
             poll();
             last_poll_ = Clock::now();
             if (last_poll_ - last_prune_ >= kPrunePeriod) {
@@ -97,10 +120,16 @@ void LiveIndex::run() {
                     log::debug("search_changes_pruned", {{"rows", pruned}});
                 }
             }
-        } catch (const std::exception& e) {
-            log::error("search_poll_failed", {{"error", e.what()}});
         }
+    } catch (const std::exception& e) {
+        log::error("search_poll_failed", {{"error", e.what()}});
     }
+    {
+        const std::lock_guard lock(state_mutex_);
+        polls_finished_ = number;
+    }
+    polled_.notify_all();
+    return !stopped;
 }
 
 bool LiveIndex::load() {

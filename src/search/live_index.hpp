@@ -12,6 +12,8 @@
 // stored entry (written before 0006) or with one from another RDKit version are prepared from
 // their pickle and the entry written back.
 //
+// A search calls catch_up() first, so it sees every molecule committed before it began.
+//
 // Failures (database down) are logged and retried on the next tick; an instance that could not
 // poll for half the change-log retention has perhaps lost changes to pruning, so it loads the
 // whole index again and swaps it in. It also prunes the change log about once a minute.
@@ -55,6 +57,11 @@ public:
     // The index, or null until the first load is done.
     [[nodiscard]] std::shared_ptr<const chem::SearchIndex> index() const;
 
+    // Wakes the poller and waits until a poll that started after this call has finished, or
+    // until `deadline`: the index then holds every change committed before the call, on any
+    // instance. Concurrent callers share one poll. False when the deadline came first.
+    bool catch_up(std::chrono::steady_clock::time_point deadline);
+
 private:
     void run();
     // Reads every molecule into a new index and swaps it in; false when stopped half-way.
@@ -70,8 +77,10 @@ private:
         const chem::SearchIndex& index, const search_repository::IndexRow& row
     );
     [[nodiscard]] bool stopping() const;
-    // Waits `delay` or until the destructor asks to stop; true when stopping.
+    // Waits `delay`, or less when a poll is requested; true when stopping.
     [[nodiscard]] bool sleep_for(std::chrono::milliseconds delay);
+    // One poll (or reload), numbered for catch_up(); false when stopped half-way.
+    bool numbered_poll();
 
     db::Database& db_;
     const LiveIndexOptions options_;
@@ -85,9 +94,15 @@ private:
     std::chrono::steady_clock::time_point last_poll_;
     std::chrono::steady_clock::time_point last_prune_;
 
-    mutable std::mutex stop_mutex_;
+    // Guards the flags and counters below; wake_ signals stopping_ and poll_requested_ to the
+    // thread, polled_ signals polls_finished_ to catch_up().
+    mutable std::mutex state_mutex_;
     std::condition_variable wake_;
+    std::condition_variable polled_;
     bool stopping_ = false;
+    bool poll_requested_ = false;
+    std::uint64_t polls_started_ = 0;
+    std::uint64_t polls_finished_ = 0;  // the number of the last poll finished (or failed)
     std::thread thread_;
 };
 

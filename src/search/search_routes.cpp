@@ -42,13 +42,16 @@ SearchType type_field(const nlohmann::json& body) {
 
 // The query text trimmed; RDKit would read anything after a space as a name.
 std::string query_field(const nlohmann::json& body) {
-    const auto field = http::required_string(body, "query", kMaxQueryBytes);
+    const auto field = http::required_string_field(body, "query");  // the body limit bounds it
     std::string_view text = field;
     const auto first = text.find_first_not_of(kAsciiWhitespace);
     if (first == std::string_view::npos) {
         throw validation_error("query", "must not be empty");
     }
     text = text.substr(first, text.find_last_not_of(kAsciiWhitespace) - first + 1);
+    if (text.size() > kMaxQueryBytes) {
+        throw validation_error("query", fmt::format("must be at most {} bytes", kMaxQueryBytes));
+    }
     if (text.find_first_of(kAsciiWhitespace) != std::string_view::npos) {
         throw validation_error("query", "must not contain whitespace");
     }

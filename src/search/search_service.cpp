@@ -108,11 +108,15 @@ SearchAnswer SearchService::search(
     const auth::UserId& caller, const SearchQuery& query, const SearchPage& page
 ) const {
     const auto deadline = chem::SearchClock::now() + page.budget;
-    const auto index = index_.index();
-    if (!index) {
+    if (!index_.index()) {
         throw Error(ErrorCode::kUnavailable, "The search index is still loading; try again shortly")
             .with_retry_after(kLoadingRetry);
     }
+    // Every molecule committed before this search began, on any instance, is then in the
+    // index (unless that poll outlasts the budget: the answer is then as fresh as the last
+    // poll, at most SEARCH_POLL_INTERVAL_MS old).
+    (void)index_.catch_up(deadline);
+    const auto index = index_.index();
     const auto scope = scope_of(db_, caller, query.project_ids);
     const auto result = run(*index, query, scope, deadline);
 

@@ -59,7 +59,7 @@ struct SearchAnswer {
 
 class SearchService {
 public:
-    SearchService(db::Database& db, const LiveIndex& index) : db_(db), index_(index) {}
+    SearchService(db::Database& db, LiveIndex& index) : db_(db), index_(index) {}
 
     [[nodiscard]] SearchAnswer search(
         const auth::UserId& caller, const SearchQuery& query, const SearchPage& page
@@ -67,7 +67,7 @@ public:
 
 private:
     db::Database& db_;
-    const LiveIndex& index_;
+    LiveIndex& index_;
 };
 
 }  // namespace molvault::search
