@@ -76,20 +76,7 @@ std::vector<std::string> rdkit_canonical(const std::vector<std::string>& inputs)
     return canonical;
 }
 
-class Molecules : public BackendTest {
-protected:
-    static ApiCaller caller(const MolvaultProcess& server, const std::string& email) {
-        return ApiCaller(server.port(), sign_up(server.port(), email));
-    }
-
-    // Creates a project and returns its id.
-    static std::string project(ApiCaller& who, const std::string& name, bool standardize = true) {
-        const auto created =
-            who.send("POST", "/api/v1/projects", {{"name", name}, {"standardize", standardize}});
-        EXPECT_EQ(created.status, 201) << created.body;
-        return created.json()["id"];
-    }
-};
+class Molecules : public BackendTest {};
 TEST_P(Molecules, AddsReadsListsUpdatesAndDeletesAMolecule) {
     const auto server = start();
     auto ada = caller(*server, "ada@example.com");

@@ -288,18 +288,6 @@ protected:
         return server;
     }
 
-    static ApiCaller caller(const MolvaultProcess& server, const std::string& email) {
-        return ApiCaller(server.port(), sign_up(server.port(), email));
-    }
-
-    // Creates a project and returns its id.
-    static std::string project(ApiCaller& who, const std::string& name, bool standardize = true) {
-        const auto created =
-            who.send("POST", "/api/v1/projects", {{"name", name}, {"standardize", standardize}});
-        EXPECT_EQ(created.status, 201) << created.body;
-        return created.json().value("id", "");
-    }
-
     // Adds `molecules` to the project (bulk, 1,000 a request). Returns each row's new id, or
     // "" for a row the project refused (a structure repeated in the NCI set).
     static std::vector<std::string> add_all(

@@ -1,7 +1,8 @@
 #pragma once
 // BackendTest: the fixture of end-to-end tests that run once per database backend
 // (INSTANTIATE_TEST_SUITE_P with db::Backend values): a fresh database per test, the real
-// binary started on it, and an admin connection to check what it wrote.
+// binary started on it, an admin connection to check what it wrote, and the users and projects
+// most tests begin with.
 
 #include <cstdint>
 #include <initializer_list>
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "db/database.hpp"
+#include "support/api_caller.hpp"
 #include "support/molvault_process.hpp"
 #include "support/test_database.hpp"
 
@@ -39,6 +41,19 @@ protected:
     // The one integer `sql` answers.
     std::int64_t scalar(const std::string& sql, std::initializer_list<db::Value> params = {}) {
         return query({"scalar", sql}, params).one().integer(0);
+    }
+
+    // A newly registered, signed-in user of `server`.
+    static ApiCaller caller(const MolvaultProcess& server, const std::string& email) {
+        return ApiCaller(server.port(), sign_up(server.port(), email));
+    }
+
+    // Creates a project of `who` and returns its id.
+    static std::string project(ApiCaller& who, const std::string& name, bool standardize = true) {
+        const auto created =
+            who.send("POST", "/api/v1/projects", {{"name", name}, {"standardize", standardize}});
+        EXPECT_EQ(created.status, 201) << created.body;
+        return created.json().value("id", "");
     }
 
     std::unique_ptr<TestDatabase> database_;
