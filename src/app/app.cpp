@@ -159,8 +159,12 @@ auth::AuthOptions auth_options(const config::Settings& settings) {
 search::LiveIndexOptions search_options(const config::Settings& settings) {
     search::LiveIndexOptions options;
     options.index.threads = static_cast<unsigned>(settings.search_threads);
-    options.index.match_store =
-        settings.search_match_pickles ? chem::MatchStore::kPickles : chem::MatchStore::kMolecules;
+    if (settings.search_match_store == "molecules") {
+        options.match_store = chem::MatchStore::kMolecules;
+    } else if (settings.search_match_store == "pickles") {
+        options.match_store = chem::MatchStore::kPickles;
+    }
+    options.parsed_max = settings.search_parsed_max;
     options.poll_interval = settings.search_poll_interval;
     options.change_retention = settings.search_change_retention;
     return options;

@@ -413,12 +413,13 @@ LoadResult load_settings(const Variables& variables) {
     }
     read.integer("SEARCH_THREADS", s.search_threads, 0, 1024);
     if (const auto store = variables.get("SEARCH_MATCH_STORE")) {
-        const auto v = lower(*store);
-        if (v != "molecules" && v != "pickles") {
-            problems.emplace_back("SEARCH_MATCH_STORE must be molecules or pickles");
+        s.search_match_store = lower(*store);
+        if (s.search_match_store != "auto" && s.search_match_store != "molecules" &&
+            s.search_match_store != "pickles") {
+            problems.emplace_back("SEARCH_MATCH_STORE must be auto, molecules or pickles");
         }
-        s.search_match_pickles = v == "pickles";
     }
+    read.integer<std::size_t>("SEARCH_PARSED_MAX", s.search_parsed_max, 0, 1'000'000'000);
     int retention = static_cast<int>(s.search_change_retention.count());
     read.integer("SEARCH_CHANGE_RETENTION", retention, 60, 86'400 * 30);
     s.search_change_retention = std::chrono::seconds(retention);

@@ -59,8 +59,12 @@ struct Settings {
     std::chrono::milliseconds search_poll_interval{250};    // how often the change log is read
     std::chrono::milliseconds search_default_time{10'000};  // a search's budget unless it asks
     std::chrono::milliseconds search_max_time{60'000};      // the most a search may ask for
-    int search_threads = 0;             // threads one search uses; 0 = one per core
-    bool search_match_pickles = false;  // SEARCH_MATCH_STORE=pickles (else parsed molecules)
+    int search_threads = 0;  // threads one search uses; 0 = one per core
+    // SEARCH_MATCH_STORE: how the index holds molecules for matching: "molecules" (parsed,
+    // about 11 KB each), "pickles" (about 0.4 KB, each read back per candidate) or "auto":
+    // parsed when the database holds at most SEARCH_PARSED_MAX molecules at load, else pickles.
+    std::string search_match_store = "auto";
+    std::size_t search_parsed_max = 300'000;
     std::chrono::seconds search_change_retention{3600};  // change-log rows older are pruned
 
     // Cookies

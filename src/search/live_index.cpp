@@ -136,14 +136,22 @@ bool LiveIndex::load() {
     const auto started = Clock::now();
     // Taken first: whatever commits from here on is read again by the first poll.
     const auto mark = search_repository::change_mark(db_);
-    auto index = std::make_shared<chem::SearchIndex>(options_.index);
+    auto index_options = options_.index;
+    index_options.match_store = options_.match_store.value_or(
+        search_repository::count_molecules(db_) <= options_.parsed_max
+            ? chem::MatchStore::kMolecules
+            : chem::MatchStore::kPickles
+    );
+    auto index = std::make_shared<chem::SearchIndex>(index_options);
     // The next page is read while this one is restored.
     const auto fetch = [this](std::optional<std::string> after) {
         return std::async(std::launch::async, [this, after = std::move(after)] {
             return search_repository::load_page(db_, after, kLoadPage);
         });
     };
+    // Three stages overlap: reading page n + 1, restoring page n, inserting page n - 1.
     auto pending = fetch(std::nullopt);
+    std::future<void> inserting;
     for (;;) {
         const auto rows = pending.get();
         if (stopping()) {
@@ -153,11 +161,19 @@ bool LiveIndex::load() {
         if (!last) {
             pending = fetch(rows.back().molecule_id);
         }
-        index->insert(prepare_rows(*index, rows));
+        auto entries = prepare_rows(*index, rows);
+        if (inserting.valid()) {
+            inserting.get();
+        }
+        inserting =
+            std::async(std::launch::async, [&index, entries = std::move(entries)]() mutable {
+                index->insert(std::move(entries));
+            });
         if (last) {
             break;
         }
     }
+    inserting.get();
     {
         const std::lock_guard lock(index_mutex_);
         index_ = index;
@@ -173,6 +189,8 @@ bool LiveIndex::load() {
         "search_loaded",
         {{"molecules", stats.molecules},
          {"projects", stats.projects},
+         {"match_store",
+          index_options.match_store == chem::MatchStore::kPickles ? "pickles" : "molecules"},
          {"seconds", seconds_since(started)},
          {"screening_bytes_per_molecule", per_molecule(stats.screening_bytes)},
          {"matching_bytes_per_molecule", per_molecule(stats.matching_bytes)}}

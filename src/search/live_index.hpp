@@ -38,7 +38,12 @@
 namespace molvault::search {
 
 struct LiveIndexOptions {
-    chem::SearchIndexOptions index;
+    chem::SearchIndexOptions index;  // its match_store is replaced as below
+    // Fixed, or nullopt to choose at each load: parsed molecules when the database holds at
+    // most parsed_max molecules, else pickles (memory, and start-up time, against the speed of
+    // broad substructure queries: docs/operations.md).
+    std::optional<chem::MatchStore> match_store;
+    std::size_t parsed_max = 300'000;
     std::chrono::milliseconds poll_interval{250};
     std::chrono::seconds change_retention{3600};
 };

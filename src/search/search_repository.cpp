@@ -17,6 +17,10 @@ constexpr db::Statement kLoadAfter{
 };
 #undef MOLVAULT_INDEX_COLUMNS
 
+constexpr db::Statement kCount{
+    "search.count_molecules",
+    "SELECT COUNT(*) FROM molecules",
+};
 constexpr db::Statement kFindPickle{
     "search.find_pickle",
     "SELECT pickle FROM molecules WHERE id = $1",
@@ -107,6 +111,10 @@ std::vector<IndexRow> load_page(
         rows.push_back(index_row(row, 0));
     }
     return rows;
+}
+
+std::size_t count_molecules(db::Database& db) {
+    return static_cast<std::size_t>(db.execute(kCount).one().integer(0));
 }
 
 std::optional<std::string> find_pickle(db::Database& db, const std::string& id) {

@@ -30,6 +30,9 @@ struct IndexRow {
     db::Database& db, const std::optional<std::string>& after_id, std::size_t limit
 );
 
+// How many molecules there are.
+[[nodiscard]] std::size_t count_molecules(db::Database& db);
+
 // The pickle of one molecule, when it still exists.
 [[nodiscard]] std::optional<std::string> find_pickle(db::Database& db, const std::string& id);
 

@@ -1133,12 +1133,15 @@ TEST_P(Search, StartUpLoadsStoredEntriesAndRebuildsMissingOnes) {
     EXPECT_EQ(scalar("SELECT COUNT(*) FROM molecules WHERE search_entry IS NULL"), 0)
         << "each molecule's entry is stored with it";
 
-    // Restarted: the index loads the stored entries.
+    // Restarted: the index loads the stored entries. More molecules than SEARCH_PARSED_MAX:
+    // the index holds them as pickles.
     server.reset();
-    server = start_ready();
+    server = start_ready({{"SEARCH_PARSED_MAX", "100"}});
     {
         ApiCaller ada(server->port(), token);
         EXPECT_EQ(every_id(ada), expected) << "found after a restart";
+        EXPECT_NE(server->log().find(R"("match_store":"pickles")"), std::string::npos)
+            << server->log();
     }
 
     // Without stored entries the index prepares them from the pickles, and writes them back.

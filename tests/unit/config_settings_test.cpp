@@ -61,7 +61,8 @@ TEST(Settings, ReadsTheSearchSettings) {
     EXPECT_EQ(defaults.settings.search_poll_interval, std::chrono::milliseconds(250));
     EXPECT_EQ(defaults.settings.search_default_time, std::chrono::milliseconds(10'000));
     EXPECT_EQ(defaults.settings.search_max_time, std::chrono::milliseconds(60'000));
-    EXPECT_FALSE(defaults.settings.search_match_pickles);
+    EXPECT_EQ(defaults.settings.search_match_store, "auto");
+    EXPECT_EQ(defaults.settings.search_parsed_max, 300'000U);
 
     const auto set = load_settings(Variables(std::map<std::string, std::string>{
         {"SEARCH_POLL_INTERVAL_MS", "100"},
@@ -70,13 +71,15 @@ TEST(Settings, ReadsTheSearchSettings) {
         {"SEARCH_THREADS", "3"},
         {"SEARCH_MATCH_STORE", "Pickles"},
         {"SEARCH_CHANGE_RETENTION", "600"},
+        {"SEARCH_PARSED_MAX", "0"},
     }));
     ASSERT_TRUE(set.problems.empty());
     EXPECT_EQ(set.settings.search_poll_interval, std::chrono::milliseconds(100));
     EXPECT_EQ(set.settings.search_default_time, std::chrono::milliseconds(500));
     EXPECT_EQ(set.settings.search_max_time, std::chrono::milliseconds(2000));
     EXPECT_EQ(set.settings.search_threads, 3);
-    EXPECT_TRUE(set.settings.search_match_pickles);
+    EXPECT_EQ(set.settings.search_match_store, "pickles");
+    EXPECT_EQ(set.settings.search_parsed_max, 0U);
     EXPECT_EQ(set.settings.search_change_retention, std::chrono::seconds(600));
 
     for (const auto& [name, value, problem] : std::vector<std::array<std::string, 3>>{
