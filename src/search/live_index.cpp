@@ -178,6 +178,7 @@ bool LiveIndex::load() {
         const std::lock_guard lock(index_mutex_);
         index_ = index;
     }
+    ++generation_;
     floor_ = mark;
     seen_.clear();
     last_poll_ = last_prune_ = Clock::now();
@@ -238,6 +239,7 @@ void LiveIndex::poll() {
         if (!removed.empty()) {
             (void)index->remove(removed);
         }
+        ++generation_;
     }
     // Only now: a poll that failed half-way is read again whole.
     seen_.insert(read.begin(), read.end());

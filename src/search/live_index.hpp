@@ -67,6 +67,10 @@ public:
     // instance. Concurrent callers share one poll. False when the deadline came first.
     bool catch_up(std::chrono::steady_clock::time_point deadline);
 
+    // Grows whenever the index changes (a poll applied changes, or a load): equal values mean
+    // equal contents.
+    [[nodiscard]] std::uint64_t generation() const { return generation_.load(); }
+
 private:
     void run();
     // Reads every molecule into a new index and swaps it in; false when stopped half-way.
@@ -92,6 +96,7 @@ private:
 
     mutable std::mutex index_mutex_;
     std::shared_ptr<chem::SearchIndex> index_;
+    std::atomic<std::uint64_t> generation_{0};
 
     // Poll state (the thread's own).
     std::int64_t floor_ = 0;                               // search_repository::ChangeMark

@@ -136,20 +136,7 @@ SearchQuery search_query(const nlohmann::json& body) {
 
 // A short hash of everything that decides the hits, so that a cursor pages only its own query.
 std::string query_hash(const SearchQuery& query) {
-    auto projects = query.project_ids;
-    std::sort(projects.begin(), projects.end());
-    const auto text = fmt::format(
-        "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
-        static_cast<int>(query.type),
-        query.text,
-        static_cast<int>(query.format),
-        query.use_chirality,
-        query.similarity.threshold,
-        query.similarity.top_k.value_or(0),
-        static_cast<int>(query.exact_mode),
-        fmt::join(projects, ",")
-    );
-    return sha256_hex(text).substr(0, kQueryHashLength);
+    return sha256_hex(query_key(query)).substr(0, kQueryHashLength);
 }
 
 // The offset a cursor points at; 422 when it is not one of this query's cursors.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "chem/standardizer.hpp"
 #include "common/error.hpp"
 #include "search/search_keys.hpp"
@@ -12,6 +14,9 @@ namespace molvault::search {
 namespace {
 
 constexpr std::chrono::seconds kLoadingRetry{5};
+// The result cache: at most this many results, and this many hits in all (about 40 bytes each).
+constexpr std::size_t kCachedResults = 32;
+constexpr std::size_t kCachedHits = 2'000'000;
 
 // The projects searched: the caller's, or those of them the query names (404 for any other).
 std::vector<chem::ProjectKey> scope_of(
@@ -104,6 +109,53 @@ chem::SearchResult run(
 
 }  // namespace
 
+std::string query_key(const SearchQuery& query) {
+    auto projects = query.project_ids;
+    std::sort(projects.begin(), projects.end());
+    return fmt::format(
+        "{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+        static_cast<int>(query.type),
+        query.text,
+        static_cast<int>(query.format),
+        query.use_chirality,
+        query.similarity.threshold,
+        query.similarity.top_k.value_or(0),
+        static_cast<int>(query.exact_mode),
+        fmt::join(projects, ",")
+    );
+}
+
+std::shared_ptr<const chem::SearchResult> SearchService::cached(
+    const std::string& key, std::uint64_t generation
+) const {
+    const std::lock_guard lock(cache_mutex_);
+    std::erase_if(cache_, [generation](const Cached& entry) {
+        return entry.generation != generation;
+    });
+    const auto found = std::find_if(cache_.begin(), cache_.end(), [&key](const Cached& entry) {
+        return entry.key == key;
+    });
+    if (found == cache_.end()) {
+        return nullptr;
+    }
+    cache_.splice(cache_.begin(), cache_, found);
+    return cache_.front().result;
+}
+
+void SearchService::keep(Cached entry) const {
+    if (entry.result->hits.size() > kCachedHits / 4) {
+        return;  // one result may not crowd out the rest
+    }
+    const std::lock_guard lock(cache_mutex_);
+    cache_.push_front(std::move(entry));
+    std::size_t hits = 0;
+    std::size_t kept = 0;
+    for (auto it = cache_.begin(); it != cache_.end(); ++kept) {
+        hits += it->result->hits.size();
+        it = kept < kCachedResults && hits <= kCachedHits ? std::next(it) : cache_.erase(it);
+    }
+}
+
 SearchAnswer SearchService::search(
     const auth::UserId& caller, const SearchQuery& query, const SearchPage& page
 ) const {
@@ -116,9 +168,21 @@ SearchAnswer SearchService::search(
     // index (unless that poll outlasts the budget: the answer is then as fresh as the last
     // poll, at most SEARCH_POLL_INTERVAL_MS old).
     (void)index_.catch_up(deadline);
+    const auto generation = index_.generation();
     const auto index = index_.index();
     const auto scope = scope_of(db_, caller, query.project_ids);
-    const auto result = run(*index, query, scope, deadline);
+    std::string key = query_key(query);
+    for (const auto& project : scope) {
+        key += '\n' + uuid_text(project);
+    }
+    auto shared = cached(key, generation);
+    if (!shared) {
+        shared = std::make_shared<const chem::SearchResult>(run(*index, query, scope, deadline));
+        if (shared->complete) {
+            keep({key, generation, shared});
+        }
+    }
+    const auto& result = *shared;
 
     SearchAnswer answer;
     answer.total = result.hits.size();

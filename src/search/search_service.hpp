@@ -11,6 +11,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +37,9 @@ struct SearchQuery {
     chem::ExactMode exact_mode = chem::ExactMode::kCanonical;
     std::vector<std::string> project_ids;  // lower-case UUIDs; empty = all the caller's
 };
+
+// A text that is equal for two queries exactly when they ask for the same hits.
+[[nodiscard]] std::string query_key(const SearchQuery& query);
 
 struct SearchPage {
     std::size_t offset = 0;
@@ -57,6 +64,8 @@ struct SearchAnswer {
     bool more = false;              // hits beyond this page
 };
 
+// Complete results are kept (a few, least recently used first out) until the index changes,
+// so paging through a slow query costs one search, not one per page.
 class SearchService {
 public:
     SearchService(db::Database& db, LiveIndex& index) : db_(db), index_(index) {}
@@ -66,8 +75,20 @@ public:
     ) const;
 
 private:
+    struct Cached {
+        std::string key;  // query_key and the scope
+        std::uint64_t generation = 0;
+        std::shared_ptr<const chem::SearchResult> result;
+    };
+    [[nodiscard]] std::shared_ptr<const chem::SearchResult> cached(
+        const std::string& key, std::uint64_t generation
+    ) const;
+    void keep(Cached entry) const;
+
     db::Database& db_;
     LiveIndex& index_;
+    mutable std::mutex cache_mutex_;
+    mutable std::list<Cached> cache_;  // most recently used first
 };
 
 }  // namespace molvault::search
