@@ -200,13 +200,17 @@ bool LiveIndex::load() {
 }
 
 void LiveIndex::poll() {
-    const auto mark = search_repository::change_mark(db_);
+    std::optional<search_repository::ChangeMark> mark;  // as of the first read
     // The latest state of each molecule named by a change not applied yet.
     std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
     std::vector<std::pair<std::int64_t, std::int64_t>> read;  // (seq, mark) of those changes
     std::int64_t after_seq = 0;
     for (;;) {
-        auto changes = search_repository::changes_since(db_, floor_, after_seq, kChangePage);
+        auto [page_mark, changes] =
+            search_repository::changes_since(db_, floor_, after_seq, kChangePage);
+        if (!mark) {
+            mark = page_mark;
+        }
         for (auto& change : changes) {
             after_seq = change.seq;
             if (!seen_.contains(change.seq)) {
@@ -243,7 +247,7 @@ void LiveIndex::poll() {
     }
     // Only now: a poll that failed half-way is read again whole.
     seen_.insert(read.begin(), read.end());
-    floor_ = mark;
+    floor_ = *mark;
     std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
 }
 

@@ -30,32 +30,35 @@ constexpr db::Statement kStoreEntry{
     "UPDATE molecules SET search_entry = $2 WHERE id = $1",
 };
 
-// pg_snapshot_xmin: the oldest transaction still running. Every change with a smaller xid is
-// committed (or rolled back) and so visible to any later statement.
-constexpr db::Statement kMarkPostgres{
-    "search.change_mark",
-    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-};
-constexpr db::Statement kMarkSqlite{
-    "search.change_mark",
-    "SELECT COALESCE(MAX(seq), 0) + 1 FROM molecule_changes",
-};
+// The mark, as of the statement's snapshot. PostgreSQL: pg_snapshot_xmin, the oldest
+// transaction still running; every change with a smaller xid is committed (or rolled back), so
+// visible to this statement and any later one. SQLite: the next seq.
+#define MOLVAULT_MARK_POSTGRES \
+    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS value"
+#define MOLVAULT_MARK_SQLITE "SELECT COALESCE(MAX(seq), 0) + 1 AS value FROM molecule_changes"
+constexpr db::Statement kMarkPostgres{"search.change_mark", MOLVAULT_MARK_POSTGRES};
+constexpr db::Statement kMarkSqlite{"search.change_mark", MOLVAULT_MARK_SQLITE};
 
-#define MOLVAULT_CHANGE_COLUMNS                                                              \
-    "c.molecule_id, m.project_id, m.search_entry, "                                          \
+// One round trip: the mark (column 0, in every row) and the changes after it, if any (one row
+// of NULLs after the mark when there are none).
+#define MOLVAULT_CHANGES(mark, position, filter)                                             \
+    "SELECT mark.value, c.seq, " position                                                    \
+    ", c.molecule_id, m.project_id, m.search_entry, "                                        \
     "CASE WHEN m.id IS NOT NULL AND m.search_entry IS NULL THEN m.pickle END, m.id IS NULL " \
-    "FROM molecule_changes c LEFT JOIN molecules m ON m.id = c.molecule_id "
+    "FROM (" mark                                                                            \
+    ") AS mark LEFT JOIN (molecule_changes c LEFT JOIN molecules m ON "                      \
+    "m.id = c.molecule_id) ON " filter " AND c.seq > $2 ORDER BY c.seq LIMIT $3"
 constexpr db::Statement kChangesPostgres{
     "search.changes_since",
-    "SELECT c.seq, c.xid::text::bigint, " MOLVAULT_CHANGE_COLUMNS
-    "WHERE c.xid >= $1::text::xid8 AND c.seq > $2 ORDER BY c.seq LIMIT $3",
+    MOLVAULT_CHANGES(MOLVAULT_MARK_POSTGRES, "c.xid::text::bigint", "c.xid >= $1::text::xid8"),
 };
 constexpr db::Statement kChangesSqlite{
     "search.changes_since",
-    "SELECT c.seq, c.seq, " MOLVAULT_CHANGE_COLUMNS
-    "WHERE c.seq >= $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3",
+    MOLVAULT_CHANGES(MOLVAULT_MARK_SQLITE, "c.seq", "c.seq >= $1"),
 };
-#undef MOLVAULT_CHANGE_COLUMNS
+#undef MOLVAULT_CHANGES
+#undef MOLVAULT_MARK_POSTGRES
+#undef MOLVAULT_MARK_SQLITE
 
 constexpr db::Statement kPrunePostgres{
     "search.prune_changes",
@@ -133,23 +136,26 @@ ChangeMark change_mark(db::Database& db) {
     return db.execute(by_backend(db, kMarkPostgres, kMarkSqlite)).one().integer(0);
 }
 
-std::vector<Change> changes_since(
+ChangePage changes_since(
     db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
 ) {
     const auto result = db.execute(
         by_backend(db, kChangesPostgres, kChangesSqlite),
         {from, after_seq, static_cast<std::int64_t>(limit)}
     );
-    std::vector<Change> changes;
-    changes.reserve(result.rows.size());
+    ChangePage page;
+    page.mark = result.rows.at(0).integer(0);
     for (const auto& row : result.rows) {
-        Change change{row.integer(0), row.integer(1), row.text(2), std::nullopt};
-        if (!row.boolean(6)) {  // the molecule still exists
-            change.row = index_row(row, 2);
+        if (row.is_null(1)) {
+            continue;  // no changes: only the mark
         }
-        changes.push_back(std::move(change));
+        Change change{row.integer(1), row.integer(2), row.text(3), std::nullopt};
+        if (!row.boolean(7)) {  // the molecule still exists
+            change.row = index_row(row, 3);
+        }
+        page.changes.push_back(std::move(change));
     }
-    return changes;
+    return page;
 }
 
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {

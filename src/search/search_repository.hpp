@@ -56,8 +56,14 @@ struct Change {
     std::optional<IndexRow> row;
 };
 
-// Up to `limit` changes at or after `from`, with seq > `after_seq`, in seq order.
-[[nodiscard]] std::vector<Change> changes_since(
+struct ChangePage {
+    ChangeMark mark = 0;  // change_mark() as of the read: where the next poll must start
+    std::vector<Change> changes;
+};
+
+// Up to `limit` changes at or after `from`, with seq > `after_seq`, in seq order, and the mark
+// as of the same read (one round trip).
+[[nodiscard]] ChangePage changes_since(
     db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
 );
 
