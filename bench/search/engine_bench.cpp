@@ -11,7 +11,9 @@
 // (Morgan r2/2048 Tanimoto >= 0.7, >= 0.5, top 10). Prints load time, memory per molecule and
 // per set the hits and time per query (median, p95, max, total), measures the popcount kernel's
 // unpruned Tanimoto rate per core, and compares the two match stores (parsed molecules vs
-// pickles) on a sample. Writes "set,query_id,hits,ms" per query to the CSV file if given.
+// pickles) on a sample. Writes "set,query_id,hits,ms,digest" per query to the CSV file if given,
+// where digest is the first 16 hex digits of the SHA-256 of the hits' zinc250k ids, sorted and
+// joined by '\n' (bench/search/cartridge.sh writes the same for the RDKit cartridge).
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -33,6 +36,7 @@
 #include "chem/fingerprint_kernels.hpp"
 #include "chem/search_index.hpp"
 #include "chem/structure.hpp"
+#include "common/sodium.hpp"
 
 namespace {
 
@@ -42,6 +46,7 @@ using molvault::chem::MoleculeKey;
 using molvault::chem::PreparedEntry;
 using molvault::chem::ProjectKey;
 using molvault::chem::QueryFormat;
+using molvault::chem::SearchHit;
 using molvault::chem::SearchIndex;
 using molvault::chem::SearchIndexOptions;
 using molvault::chem::SimilarityQuery;
@@ -66,6 +71,35 @@ MoleculeKey molecule_key(std::size_t n) {
         key.bytes[15 - i] = static_cast<std::uint8_t>(n >> (8 * i));
     }
     return key;
+}
+
+// The inverse of molecule_key: the molecule's position in zinc250k.smi.gz.
+std::size_t molecule_index(const MoleculeKey& key) {
+    std::size_t n = 0;
+    for (std::size_t i = 8; i < 16; ++i) {
+        n = (n << 8) | key.bytes[i];
+    }
+    return n;
+}
+
+constexpr std::size_t kDigestHexDigits = 16;
+
+// First 16 hex digits of the SHA-256 of the hits' database ids, sorted and joined by '\n'.
+std::string hit_digest(const std::vector<SearchHit>& hits, const std::vector<std::string>& ids) {
+    std::vector<std::string_view> names;
+    names.reserve(hits.size());
+    for (const auto& hit : hits) {
+        names.push_back(ids.at(molecule_index(hit.molecule)));
+    }
+    std::sort(names.begin(), names.end());
+    std::string joined;
+    for (const auto& name : names) {
+        if (!joined.empty()) {
+            joined += '\n';
+        }
+        joined += name;
+    }
+    return molvault::sha256_hex(joined).substr(0, kDigestHexDigits);
 }
 
 struct Record {
@@ -131,6 +165,7 @@ struct Timing {
     std::string id;
     std::size_t hits = 0;
     double ms = 0;
+    std::string digest;
 };
 
 double percentile(std::vector<double> values, double p) {
@@ -146,8 +181,8 @@ void report(const std::string& set, const std::vector<Timing>& timings, std::ofs
         ms.push_back(t.ms);
         hits += t.hits;
         if (csv != nullptr) {
-            *csv << set << ',' << t.id << ',' << t.hits << ',' << fmt::format("{:.3f}", t.ms)
-                 << '\n';
+            *csv << set << ',' << t.id << ',' << t.hits << ',' << fmt::format("{:.3f}", t.ms) << ','
+                 << t.digest << '\n';
         }
     }
     fmt::print(
@@ -162,11 +197,13 @@ void report(const std::string& set, const std::vector<Timing>& timings, std::ofs
     );
 }
 
+// ids: the database ids by molecule position, for the digests (empty: no digests).
 std::vector<Timing> run_substructure(
     const SearchIndex& index,
     const std::vector<ProjectKey>& scope,
     const std::vector<Record>& queries,
-    QueryFormat format
+    QueryFormat format,
+    const std::vector<std::string>& ids
 ) {
     std::vector<Timing> timings;
     for (const auto& query : queries) {
@@ -176,7 +213,9 @@ std::vector<Timing> run_substructure(
         if (!result) {
             throw std::runtime_error(query.id + ": " + result.error().message);
         }
-        timings.push_back({query.id, result->hits.size(), ms});
+        timings.push_back(
+            {query.id, result->hits.size(), ms, ids.empty() ? "" : hit_digest(result->hits, ids)}
+        );
     }
     return timings;
 }
@@ -185,7 +224,8 @@ std::vector<Timing> run_similarity(
     const SearchIndex& index,
     const std::vector<ProjectKey>& scope,
     const std::vector<Record>& queries,
-    const SimilarityQuery& options
+    const SimilarityQuery& options,
+    const std::vector<std::string>& ids
 ) {
     std::vector<Timing> timings;
     for (const auto& query : queries) {
@@ -195,7 +235,8 @@ std::vector<Timing> run_similarity(
             throw std::runtime_error(query.id + ": " + structure.error().message);
         }
         const auto result = index.search_similarity(*structure, options, scope);
-        timings.push_back({query.id, result.hits.size(), seconds_since(start) * 1000});
+        const double ms = seconds_since(start) * 1000;
+        timings.push_back({query.id, result.hits.size(), ms, hit_digest(result.hits, ids)});
     }
     return timings;
 }
@@ -289,7 +330,8 @@ void compare_stores(
         const auto built = build_index(sample, store, 1);
         const auto stats = built.index->stats();
         double total = 0;
-        for (const auto& t : run_substructure(*built.index, scope, queries, QueryFormat::kSmarts)) {
+        for (const auto& t :
+             run_substructure(*built.index, scope, queries, QueryFormat::kSmarts, {})) {
             total += t.ms;
         }
         fmt::print(
@@ -404,20 +446,31 @@ int main(int argc, char** argv) {
     std::ofstream* csv = nullptr;
     if (!csv_path.empty()) {
         csv_file.open(csv_path);
-        csv_file << "set,query_id,hits,ms\n";
+        csv_file << "set,query_id,hits,ms,digest\n";
         csv = &csv_file;
     }
     const unsigned threads = std::max(1U, std::thread::hardware_concurrency());
 
+    const auto database = read_records(data + "/zinc250k.smi.gz");
+    std::vector<std::string> ids;
+    ids.reserve(database.size());
+    for (const auto& record : database) {
+        ids.push_back(record.id);
+    }
     std::vector<std::string> bytes;
     if (!cache_path.empty() && std::ifstream(cache_path)) {
         bytes = read_cache(cache_path);
         fmt::print("Read {} prepared entries from {}\n", bytes.size(), cache_path);
     } else {
-        bytes = prepare_all(read_records(data + "/zinc250k.smi.gz"), threads);
+        bytes = prepare_all(database, threads);
         if (!cache_path.empty()) {
             write_cache(cache_path, bytes);
         }
+    }
+    if (bytes.size() != ids.size()) {
+        std::cerr << "the cache holds " << bytes.size() << " entries for " << ids.size()
+                  << " molecules\n";
+        return 1;
     }
     const auto built = build_index(bytes, store, threads);
     const auto& index = *built.index;
@@ -452,21 +505,21 @@ int main(int argc, char** argv) {
     for (const auto& [set, file] : smiles_sets) {
         if (wanted(set)) {
             const auto records = read_records(queries + file);
-            report(set, run_substructure(index, scope, records, QueryFormat::kSmiles), csv);
+            report(set, run_substructure(index, scope, records, QueryFormat::kSmiles, ids), csv);
         }
     }
     if (wanted("rlewis")) {
-        report("rlewis", run_substructure(index, scope, rlewis, QueryFormat::kSmarts), csv);
+        report("rlewis", run_substructure(index, scope, rlewis, QueryFormat::kSmarts, ids), csv);
     }
     for (const double threshold : {0.7, 0.5}) {
         const auto set = fmt::format("similarity-{}", threshold);
         if (wanted(set)) {
             const SimilarityQuery options{.threshold = threshold, .top_k = std::nullopt};
-            report(set, run_similarity(index, scope, similar, options), csv);
+            report(set, run_similarity(index, scope, similar, options, ids), csv);
         }
     }
     if (wanted("similarity-top10")) {
-        report("similarity-top10", run_similarity(index, scope, similar, {.top_k = 10}), csv);
+        report("similarity-top10", run_similarity(index, scope, similar, {.top_k = 10}, ids), csv);
     }
     fmt::print("\n");
     if (extras) {
