@@ -115,6 +115,9 @@ read -r -a sets <<<"${SETS:-}"
 run_queries "$out" "${sets[@]}"
 
 # --- copies for the other users, then the start-up and a few sets again (scope: user 1's)
+if ((copies < 2)); then
+    exit 0
+fi
 for ((user = 1; user < copies; user++)); do
     psql_run -c "INSERT INTO molecules (id, project_id, $columns)
         SELECT gen_random_uuid(), '${projects[user]}', $columns FROM molecules
