@@ -201,9 +201,6 @@ bool LiveIndex::load() {
 
 void LiveIndex::poll() {
     std::optional<search_repository::ChangeMark> mark;  // as of the first read
-    // The latest state of each molecule named by a change not applied yet.
-    std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
-    std::vector<std::pair<std::int64_t, std::int64_t>> read;  // (seq, mark) of those changes
     std::int64_t after_seq = 0;
     for (;;) {
         auto [page_mark, changes] =
@@ -211,6 +208,9 @@ void LiveIndex::poll() {
         if (!mark) {
             mark = page_mark;
         }
+        // The latest state of each molecule named by a change of this page not applied yet.
+        std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
+        std::vector<std::pair<std::int64_t, std::int64_t>> read;  // (seq, mark) of those
         for (auto& change : changes) {
             after_seq = change.seq;
             if (!seen_.contains(change.seq)) {
@@ -218,37 +218,47 @@ void LiveIndex::poll() {
                 latest[change.molecule_id] = std::move(change.row);
             }
         }
+        apply(latest);
+        // Only once applied: a page that failed is read again.
+        seen_.insert(read.begin(), read.end());
         if (changes.size() < kChangePage) {
             break;
         }
+        if (stopping()) {
+            return;  // a backlog (a large import) must not hold up a shutdown
+        }
     }
-    if (!latest.empty()) {
-        std::vector<search_repository::IndexRow> inserted;
-        std::vector<chem::MoleculeKey> removed;
-        for (auto& [id, row] : latest) {
-            if (row) {
-                inserted.push_back(std::move(*row));
-            } else {
-                removed.push_back(molecule_key(id));
-            }
-        }
-        std::shared_ptr<chem::SearchIndex> index;
-        {
-            const std::lock_guard lock(index_mutex_);
-            index = index_;
-        }
-        if (!inserted.empty()) {
-            index->insert(prepare_rows(*index, inserted));
-        }
-        if (!removed.empty()) {
-            (void)index->remove(removed);
-        }
-        ++generation_;
-    }
-    // Only now: a poll that failed half-way is read again whole.
-    seen_.insert(read.begin(), read.end());
     floor_ = *mark;
     std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
+}
+
+void LiveIndex::apply(
+    std::unordered_map<std::string, std::optional<search_repository::IndexRow>>& latest
+) {
+    if (latest.empty()) {
+        return;
+    }
+    std::vector<search_repository::IndexRow> inserted;
+    std::vector<chem::MoleculeKey> removed;
+    for (auto& [id, row] : latest) {
+        if (row) {
+            inserted.push_back(std::move(*row));
+        } else {
+            removed.push_back(molecule_key(id));
+        }
+    }
+    std::shared_ptr<chem::SearchIndex> index;
+    {
+        const std::lock_guard lock(index_mutex_);
+        index = index_;
+    }
+    if (!inserted.empty()) {
+        index->insert(prepare_rows(*index, inserted));
+    }
+    if (!removed.empty()) {
+        (void)index->remove(removed);
+    }
+    ++generation_;
 }
 
 std::vector<chem::PreparedEntry> LiveIndex::prepare_rows(

@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
@@ -75,8 +76,10 @@ private:
     void run();
     // Reads every molecule into a new index and swaps it in; false when stopped half-way.
     bool load();
-    // Applies the changes since the last poll.
+    // Applies the changes since the last poll, a page at a time.
     void poll();
+    // Inserts the molecules present (restoring their entries) and removes those gone.
+    void apply(std::unordered_map<std::string, std::optional<search_repository::IndexRow>>& latest);
     // The entries of `rows`, restored (or prepared) on every core; rows that cannot be read
     // are logged and left out.
     [[nodiscard]] std::vector<chem::PreparedEntry> prepare_rows(
