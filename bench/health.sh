@@ -15,23 +15,11 @@ readonly duration="${DURATION:-15}"
 
 # shellcheck source=bench/lib/server.sh
 source bench/lib/server.sh
+# shellcheck source=bench/lib/wrk.sh
+source bench/lib/wrk.sh
 start_molvault RATE_LIMIT_ENABLED=false
 readonly url="$base/health"
 
 wrk -t2 -c100 -d"${duration}s" --latency "$url" | tee "$work_dir/wrk.txt"
 
-# wrk prints "Requests/sec:  12345.67" and, under "Latency Distribution", lines like
-# "     50%  635.00us" and "     99%    2.10ms".
-summary="$(awk '
-    /^Requests\/sec:/                  { rps = $2 }
-    /^ +50% /                          { p50 = $2 }
-    /^ +99% /                          { p99 = $2 }
-    /Non-2xx or 3xx responses:/        { bad = $NF }
-    /Socket errors:/                   { errors = $0; sub(/^ */, "", errors) }
-    END {
-        line = sprintf("%s requests/s, p50 %s, p99 %s", rps, p50, p99)
-        if (bad != "")    line = line ", non-2xx " bad
-        if (errors != "") line = line ", " errors
-        print line
-    }' "$work_dir/wrk.txt")"
-echo "bench: GET /health, wrk -t2 -c100 -d${duration}s: ${summary}"
+echo "bench: GET /health, wrk -t2 -c100 -d${duration}s: $(wrk_summary "$work_dir/wrk.txt")"

@@ -85,6 +85,14 @@ bool is_unicode_space(char32_t c) {
            c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+std::string_view trim_ascii_whitespace(std::string_view text) {
+    const auto first = text.find_first_not_of(kAsciiWhitespace);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(kAsciiWhitespace) - first + 1);
+}
+
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(), [](char c) {

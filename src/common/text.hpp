@@ -25,6 +25,11 @@ namespace molvault {
 // `text` with A-Z mapped to a-z; every other byte unchanged.
 [[nodiscard]] std::string ascii_lower(std::string_view text);
 
+// ASCII whitespace (space, tab, CR, LF, FF, VT): RDKit reads a SMILES up to the first of these.
+inline constexpr std::string_view kAsciiWhitespace = " \t\r\n\f\v";
+// `text` without ASCII whitespace at either end ("" when it is all whitespace).
+[[nodiscard]] std::string_view trim_ascii_whitespace(std::string_view text);
+
 // A one-line label (a project or molecule name) as stored: `raw` trimmed of Unicode spaces at
 // both ends. `problem` is empty when the label is acceptable, else why not (for a field error):
 // not UTF-8, empty after trimming, more than `max_length` code points, or a control character.

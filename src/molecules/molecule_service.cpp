@@ -23,7 +23,6 @@ namespace {
 
 constexpr std::string_view kMoleculeNotFound = "No such molecule";
 constexpr std::string_view kProjectNotFound = "No such project";
-constexpr std::string_view kAsciiWhitespace = " \t\r\n\f\v";
 // InChIKeys are 14 + 1 + 10 + 1 + 1 characters: AAAAAAAAAAAAAA-BBBBBBBBFV-P.
 constexpr std::size_t kInchikeyLength = 27;
 // Below this many rows a bulk add computes its chemistry on the calling thread.
@@ -59,11 +58,7 @@ Expected<chem::Structure, RowError> parse_input(const StructureInput& input) {
         if (input.kind == StructureInput::kMolblock) {
             return chem::parse_molblock(input.text);
         }
-        std::string_view smiles(input.text);
-        const auto first = smiles.find_first_not_of(kAsciiWhitespace);
-        smiles = first == std::string_view::npos
-                     ? std::string_view{}
-                     : smiles.substr(first, smiles.find_last_not_of(kAsciiWhitespace) - first + 1);
+        const auto smiles = trim_ascii_whitespace(input.text);
         if (smiles.find_first_of(kAsciiWhitespace) != std::string_view::npos) {
             return Unexpected(chem::ChemError{
                 chem::ChemError::kSyntax, "a SMILES must not contain whitespace", std::nullopt});
@@ -83,9 +78,7 @@ std::string stored_input(const StructureInput& input, const Chemistry& chemistry
     if (input.kind == StructureInput::kMolblock) {
         return chemistry.input_canonical_smiles;
     }
-    const auto first = input.text.find_first_not_of(kAsciiWhitespace);
-    const auto last = input.text.find_last_not_of(kAsciiWhitespace);
-    return input.text.substr(first, last - first + 1);
+    return std::string(trim_ascii_whitespace(input.text));
 }
 
 // Empty when the name is acceptable; `name` is replaced by its trimmed form.

@@ -21,7 +21,6 @@ constexpr std::size_t kMaxQueryBytes = 4096;
 constexpr std::size_t kMaxProjectIds = 100;
 constexpr std::int64_t kMaxTopK = 10'000;
 constexpr double kDefaultThreshold = 0.7;
-constexpr std::string_view kAsciiWhitespace = " \t\r\n\f\v";
 // A cursor's position: "<offset>|<query hash>", the hash binding it to the query it pages.
 constexpr char kCursorSeparator = '|';
 constexpr std::size_t kQueryHashLength = 16;
@@ -43,12 +42,10 @@ SearchType type_field(const nlohmann::json& body) {
 // The query text trimmed; RDKit would read anything after a space as a name.
 std::string query_field(const nlohmann::json& body) {
     const auto field = http::required_string_field(body, "query");  // the body limit bounds it
-    std::string_view text = field;
-    const auto first = text.find_first_not_of(kAsciiWhitespace);
-    if (first == std::string_view::npos) {
+    const auto text = trim_ascii_whitespace(field);
+    if (text.empty()) {
         throw validation_error("query", "must not be empty");
     }
-    text = text.substr(first, text.find_last_not_of(kAsciiWhitespace) - first + 1);
     if (text.size() > kMaxQueryBytes) {
         throw validation_error("query", fmt::format("must be at most {} bytes", kMaxQueryBytes));
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chem/search_index.hpp"
+#include "support/parsed_structure.hpp"
 
 namespace molvault::chem {
 namespace {
@@ -47,14 +48,7 @@ ProjectKey project_key(std::uint32_t n) {
     return key;
 }
 
-Structure parse_or_die(const std::string& smiles) {
-    auto parsed = parse_smiles(smiles);
-    if (!parsed) {
-        ADD_FAILURE() << smiles << ": " << parsed.error().message;
-        return std::move(parse_smiles("C").value());
-    }
-    return std::move(parsed).value();
-}
+using test::parse_or_die;
 
 std::vector<std::uint32_t> numbers_of(const SearchResult& result) {
     std::vector<std::uint32_t> numbers;

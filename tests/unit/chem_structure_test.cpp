@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "chem/structure.hpp"
+#include "support/parsed_structure.hpp"
 
 namespace molvault::chem {
 namespace {
@@ -12,14 +13,7 @@ namespace {
 constexpr const char* kAspirin = "CC(=O)Oc1ccccc1C(=O)O";
 constexpr const char* kCaffeine = "CN1C=NC2=C1C(=O)N(C(=O)N2C)C";
 
-Structure parse_or_die(const std::string& smiles) {
-    auto parsed = parse_smiles(smiles);
-    if (!parsed) {
-        ADD_FAILURE() << smiles << ": " << parsed.error().message;
-        return std::move(parse_smiles("C").value());
-    }
-    return std::move(parsed).value();
-}
+using test::parse_or_die;
 
 // ---------------------------------------------------------------------------------------------
 // Canonical SMILES
