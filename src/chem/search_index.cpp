@@ -22,11 +22,11 @@
 #include <GraphMol/MolPickler.h>
 #include <GraphMol/QueryAtom.h>
 #include <GraphMol/QueryOps.h>
-#include <GraphMol/Substruct/SubstructMatch.h>
 #include <RDGeneral/versions.h>
 
 #include "chem/fingerprint_kernels.hpp"
 #include "chem/structure_impl.hpp"
+#include "chem/substructure_matcher.hpp"
 #include "common/worker_pool.hpp"
 
 namespace molvault::chem {
@@ -298,21 +298,21 @@ unsigned popcount(const Fingerprint& fingerprint) {
     return count;
 }
 
-// The molecule as SubstructMatch sees it: parsed (shared between chunk versions) or pickled.
+// The molecule as the matcher sees it: parsed (shared between chunk versions) or pickled.
 struct MatchForm {
     std::shared_ptr<const RDKit::ROMol> molecule;
+    MatchGraph graph;  // the parsed molecule's
     std::string pickle;
     std::size_t bytes = 0;  // footprint (parsed: estimated)
 };
 
-bool contains(const MatchForm& form, const RDKit::ROMol& query, bool use_chirality) {
-    RDKit::MatchVectType match;
+bool contains(const MatchForm& form, SubstructureMatcher& matcher) {
     if (form.molecule) {
-        return RDKit::SubstructMatch(*form.molecule, query, match, true, use_chirality);
+        return matcher.matches(*form.molecule, form.graph);
     }
     RDKit::ROMol mol;
     RDKit::MolPickler::molFromPickle(form.pickle, mol);
-    return RDKit::SubstructMatch(mol, query, match, true, use_chirality);
+    return matcher.matches(mol);
 }
 
 Structure to_structure(const MatchForm& form) {
@@ -611,8 +611,9 @@ std::shared_ptr<PreparedEntry::Data> finish_entry(
             mol = std::make_shared<RDKit::ROMol>();
             RDKit::MolPickler::molFromPickle(data->pickle, *mol);
         }
+        match.graph = MatchGraph(*mol);
         match.bytes = kMoleculeBaseBytes + kBytesPerAtom * mol->getNumAtoms() +
-                      kBytesPerBond * mol->getNumBonds();
+                      kBytesPerBond * mol->getNumBonds() + match.graph.bytes();
         match.molecule = std::move(mol);
     } else {
         match.pickle = data->pickle;
@@ -1062,15 +1063,15 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
             if (candidates.empty()) {
                 return chunk.rows;
             }
-            // A copy per chunk: RDKit serialises matches that share a recursive ($(...)) query.
-            const RDKit::ROMol local_query(*query_mol);
+            // One per chunk: a matcher holds per-target state.
+            SubstructureMatcher matcher(*query_mol, use_chirality);
             for (std::size_t c = 0; c < candidates.size(); ++c) {
                 if (c % kDeadlineCheckInterval == kDeadlineCheckInterval - 1 &&
                     SearchClock::now() >= deadline) {
                     return std::size_t{candidates[c]};  // rows before it: screened or matched
                 }
                 const auto row = candidates[c];
-                if (contains(chunk.match[row], local_query, use_chirality)) {
+                if (contains(chunk.match[row], matcher)) {
                     hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
                 }
             }

@@ -360,6 +360,112 @@ TEST_F(NciSearch, PickleStoreFindsWhatParsedMoleculesFind) {
     EXPECT_LT(pickles.stats().matching_bytes, parsed.stats().matching_bytes);
 }
 
+// The matcher compares plain (SMILES) atoms and bonds on its own copy of their fields and walks
+// its own adjacency arrays: targets and queries that differ in exactly those fields (isotopes,
+// dummy labels, charges, radicals, ring counts, dative bonds, several components, recursive
+// SMARTS nested two deep) give RDKit's hits, held parsed or pickled.
+TEST(SubstructureMatcher, CornerCasesGiveRdkitsHitsInBothStores) {
+    const std::vector<std::string> targets = {
+        "[13CH3]CC(=O)O",
+        "CC(=O)O",
+        "C[C-](C)C",
+        "[CH2]CC",
+        "[1*]CC",
+        "[2*]CC",
+        "*CC",
+        "C1CC1C",
+        "CCCC",
+        "C1CC2CC12",
+        "C1CCC1",
+        "[NH4+].[Cl-]",
+        "N.Cl",
+        "C[N+](C)(C)C",
+        "[NH3]->[Cu]",
+        "[Cu]N",
+        "c1ccccc1",
+        "c1ccc2ccccc2c1",
+        "c1ccccc1-c1ccccc1",
+        "OCC(O)CO",
+        "C=CC=O",
+        "CC#N",
+        "[2H]C([2H])([2H])O",
+        "OCC",
+        "C",
+    };
+    const std::vector<std::pair<std::string, std::string>> queries = {
+        {"smiles", "[13CH3]C"},
+        {"smiles", "[13C]"},
+        {"smiles", "C"},
+        {"smiles", "[C-]"},
+        {"smiles", "[CH2]C"},
+        {"smiles", "[1*]C"},
+        {"smiles", "*C"},
+        {"smiles", "[2*]"},
+        {"smiles", "C1CC1"},
+        {"smiles", "CC(C)C"},
+        {"smiles", "C1CC2CC12"},
+        {"smiles", "CCC"},
+        {"smiles", "[NH4+]"},
+        {"smiles", "N"},
+        {"smiles", "[Cl-]"},
+        {"smiles", "N.Cl"},
+        {"smiles", "[NH4+].[Cl-]"},
+        {"smiles", "[NH3]->[Cu]"},
+        {"smiles", "N[Cu]"},
+        {"smiles", "c1ccccc1"},
+        {"smiles", "C=C"},
+        {"smarts", "cc"},
+        {"smarts", "c-c"},
+        {"smiles", "C#N"},
+        {"smiles", "[2H]C"},
+        {"smiles", "OCCO"},
+        {"smiles", "O.O.O"},
+        {"smiles", "CCCCCCCCCC"},
+        {"smarts", "[$(C=O)]"},
+        {"smarts", "[C;$(C[$(C=O)])]"},
+        {"smarts", "[$(*~[#7])]"},
+        {"smarts", "[!#6;!#1]"},
+        {"smarts", "[R2]"},
+        {"smarts", "[r3]"},
+        {"smarts", "[#6]-,:[#6]"},
+        {"smarts", "C~*~*~C"},
+        {"smarts", "[$(C(=O)O),$(C#N)]"},
+        {"smarts", "[D3]"},
+        {"smarts", "[+]"},
+        {"smarts", "[#8].[#8].[#8]"},
+        {"smarts", "[!$(C=O);O]"},
+        {"smarts", "[$([#7]->[Cu])]"},
+    };
+    std::vector<std::string> lines;
+    for (const auto& [format, text] : queries) {
+        lines.push_back(format + "\tachiral\t" + text);
+    }
+    const auto reference = run_reference(targets, lines);
+    for (const auto store : {MatchStore::kMolecules, MatchStore::kPickles}) {
+        SearchIndex index({.threads = 2, .match_store = store});
+        std::vector<PreparedEntry> entries;
+        for (std::uint32_t n = 0; n < targets.size(); ++n) {
+            entries.push_back(
+                index.prepare(molecule_key(n), project_key(0), parse_or_die(targets[n]))
+            );
+        }
+        index.insert(std::move(entries));
+        const std::vector<ProjectKey> scope = {project_key(0)};
+        std::size_t hits = 0;
+        for (std::size_t i = 0; i < queries.size(); ++i) {
+            const auto& [format, text] = queries[i];
+            SCOPED_TRACE(format + " " + text);
+            const auto result = index.search_substructure(
+                {text, format == "smarts" ? QueryFormat::kSmarts : QueryFormat::kSmiles}, scope
+            );
+            ASSERT_TRUE(result) << result.error().message;
+            EXPECT_EQ(numbers_of(*result), parse_numbers(reference[i]));
+            hits += result->hits.size();
+        }
+        EXPECT_GT(hits, 100U);
+    }
+}
+
 TEST_F(NciSearch, StatsCountMoleculesAndStayUnderOneKibibytePerMoleculeForScreening) {
     const auto stats = index_->stats();
     EXPECT_EQ(stats.molecules, smiles_.size());

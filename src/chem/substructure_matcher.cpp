@@ -1,0 +1,438 @@
+#include "chem/substructure_matcher.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <GraphMol/QueryAtom.h>
+#include <GraphMol/QueryOps.h>
+#include <GraphMol/ROMol.h>
+#include <GraphMol/Substruct/SubstructMatch.h>
+#include <GraphMol/Substruct/SubstructUtils.h>
+
+namespace molvault::chem {
+namespace {
+
+// RDKit's defaults: recursion possible, chirality off, no query-query matching.
+const RDKit::SubstructMatchParameters kParameters{};
+
+constexpr std::int8_t kUnknown = -1;
+// MatchGraph stores 16-bit indices.
+constexpr std::size_t kMaxGraphIndex = 0xFFFF;
+// Where the search starts: an atom of a known element other than carbon has fewer images in a
+// drug-like target than a carbon or an any-atom, then the more bonds the better.
+constexpr int kRareElementScore = 8;
+
+int start_score(const RDKit::Atom& atom) {
+    const int element = atom.getAtomicNum();
+    return (element > 0 && element != 6 ? kRareElementScore : 0) +
+           static_cast<int>(atom.getDegree());
+}
+
+// A plain query atom's fields, for plain_atom_matches().
+struct PlainAtom {
+    std::uint16_t element = 0;
+    std::uint16_t rings = 0;
+    std::uint16_t charge = 0;
+    std::uint16_t isotope = 0;
+    std::uint16_t radicals = 0;
+};
+
+std::optional<PlainAtom> plain_atom(const RDKit::Atom& atom) {
+    const auto& mol = atom.getOwningMol();
+    const auto rings =
+        mol.getRingInfo()->isInitialized() ? mol.getRingInfo()->numAtomRings(atom.getIdx()) : 0;
+    if (atom.hasQuery() || atom.getIsotope() > kMaxGraphIndex || rings > kMaxGraphIndex) {
+        return std::nullopt;
+    }
+    return PlainAtom{
+        .element = static_cast<std::uint16_t>(atom.getAtomicNum()),
+        .rings = static_cast<std::uint16_t>(rings),
+        .charge = static_cast<std::uint16_t>(atom.getFormalCharge()),
+        .isotope = static_cast<std::uint16_t>(atom.getIsotope()),
+        .radicals = static_cast<std::uint16_t>(atom.getNumRadicalElectrons()),
+    };
+}
+
+// RDKit 2022.09's Atom::Match for a plain query atom, on the target's MatchGraph fields: same
+// element; the query atom in no more rings than the target atom (ring information is there on
+// both sides: a query without it counts 0 rings, as RDKit then skips the test); then a dummy
+// atom's isotope, or a real atom's charge, isotope and radicals, where the query sets them.
+// tests/unit/chem_search_index_test.cpp holds this against RDKit on targets built to differ in
+// each field.
+bool plain_atom_matches(const PlainAtom& query, const MatchGraph& graph, std::uint32_t atom) {
+    using Field = MatchGraph::AtomField;
+    if (query.element != graph.atom_field(Field::kElement, atom) ||
+        query.rings > graph.atom_field(Field::kRings, atom)) {
+        return false;
+    }
+    const auto isotope = graph.atom_field(Field::kIsotope, atom);
+    if (query.element == 0) {
+        return query.isotope == 0 || isotope == 0 || query.isotope == isotope;
+    }
+    return (query.charge == 0 || query.charge == graph.atom_field(Field::kCharge, atom)) &&
+           (query.isotope == 0 || query.isotope == isotope) &&
+           (query.radicals == 0 || query.radicals == graph.atom_field(Field::kRadicals, atom));
+}
+
+// RDKit's bondCompat for a plain query bond other than a dative one: an unspecified type on
+// either side matches anything, else the types must be equal.
+bool plain_bond_matches(std::uint16_t query_type, std::uint16_t target_type) {
+    constexpr auto kUnspecified = static_cast<std::uint16_t>(RDKit::Bond::UNSPECIFIED);
+    return query_type == kUnspecified || target_type == kUnspecified || query_type == target_type;
+}
+
+// Every recursive query ($(...)) in an atom's query tree, including those nested in a
+// recursive query's own molecule, innermost first: the order their root sets must be filled.
+void collect_recursive(
+    const RDKit::ROMol& mol, std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
+);
+
+void collect_recursive(
+    RDKit::QueryAtom::QUERYATOM_QUERY* node,
+    std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
+) {
+    if (node->getDescription() == "RecursiveStructure") {
+        auto* recursive = static_cast<RDKit::RecursiveStructureQuery*>(node);
+        collect_recursive(*recursive->getQueryMol(), innermost_first);
+        innermost_first.push_back(recursive);
+    }
+    for (auto child = node->beginChildren(); child != node->endChildren(); ++child) {
+        collect_recursive(child->get(), innermost_first);
+    }
+}
+
+void collect_recursive(
+    const RDKit::ROMol& mol, std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
+) {
+    for (const auto* atom : mol.atoms()) {
+        if (atom->hasQuery()) {
+            collect_recursive(atom->getQuery(), innermost_first);
+        }
+    }
+}
+
+}  // namespace
+
+MatchGraph::MatchGraph(const RDKit::ROMol& mol) {
+    const std::size_t atoms = mol.getNumAtoms();
+    const std::size_t bonds = mol.getNumBonds();
+    if (atoms >= kMaxGraphIndex || 2 * bonds > kMaxGraphIndex ||
+        !mol.getRingInfo()->isInitialized()) {
+        return;  // left empty: the matcher hands such a molecule to RDKit
+    }
+    std::vector<std::uint16_t> data(kHeader + atoms + 1 + 4 * bonds + kAtomFields * atoms + bonds);
+    data[0] = static_cast<std::uint16_t>(atoms);
+    data[1] = static_cast<std::uint16_t>(bonds);
+    auto* first = data.data() + kHeader;
+    auto* neighbours = first + atoms + 1;
+    auto* bond_ids = neighbours + 2 * bonds;
+    auto* atom_fields = bond_ids + 2 * bonds;
+    auto* bond_types = atom_fields + kAtomFields * atoms;
+    for (const auto* bond : mol.bonds()) {
+        ++first[bond->getBeginAtomIdx() + 1];
+        ++first[bond->getEndAtomIdx() + 1];
+        bond_types[bond->getIdx()] = static_cast<std::uint16_t>(bond->getBondType());
+    }
+    for (std::size_t a = 1; a <= atoms; ++a) {
+        first[a] = static_cast<std::uint16_t>(first[a] + first[a - 1]);
+    }
+    std::vector<std::uint16_t> filled(atoms, 0);
+    for (const auto* bond : mol.bonds()) {
+        const auto begin = bond->getBeginAtomIdx();
+        const auto end = bond->getEndAtomIdx();
+        const auto id = static_cast<std::uint16_t>(bond->getIdx());
+        const auto at_begin = first[begin] + filled[begin]++;
+        const auto at_end = first[end] + filled[end]++;
+        neighbours[at_begin] = static_cast<std::uint16_t>(end);
+        bond_ids[at_begin] = id;
+        neighbours[at_end] = static_cast<std::uint16_t>(begin);
+        bond_ids[at_end] = id;
+    }
+    const auto& rings = *mol.getRingInfo();
+    const auto field = [atom_fields, atoms](AtomField f, std::size_t atom) -> std::uint16_t& {
+        return atom_fields[static_cast<std::size_t>(f) * atoms + atom];
+    };
+    for (const auto* atom : mol.atoms()) {
+        const auto a = atom->getIdx();
+        if (atom->getIsotope() > kMaxGraphIndex || rings.numAtomRings(a) > kMaxGraphIndex) {
+            return;
+        }
+        field(AtomField::kElement, a) = static_cast<std::uint16_t>(atom->getAtomicNum());
+        field(AtomField::kRings, a) = static_cast<std::uint16_t>(rings.numAtomRings(a));
+        field(AtomField::kCharge, a) = static_cast<std::uint16_t>(atom->getFormalCharge());
+        field(AtomField::kIsotope, a) = static_cast<std::uint16_t>(atom->getIsotope());
+        field(AtomField::kRadicals, a) = static_cast<std::uint16_t>(atom->getNumRadicalElectrons());
+    }
+    data_ = std::move(data);
+}
+
+// The target being matched, and which of its atoms the partial embedding uses.
+struct SubstructureMatcher::Target {
+    const RDKit::ROMol* mol = nullptr;
+    const MatchGraph* graph = nullptr;
+    MatchGraph scratch;  // the graph, for a target that came without one
+    std::vector<std::uint8_t> used;
+    // RDKit's atoms and bonds, looked up once each when a query atom or bond needs them.
+    std::vector<const RDKit::Atom*> atom_pointers;
+    std::vector<const RDKit::Bond*> bond_pointers;
+
+    void load(const RDKit::ROMol& target, const MatchGraph& target_graph) {
+        mol = &target;
+        graph = &target_graph;
+        used.assign(graph->atoms(), 0);
+        atom_pointers.assign(graph->atoms(), nullptr);
+        bond_pointers.assign(graph->bonds(), nullptr);
+    }
+
+    const RDKit::Atom* atom(std::uint32_t index) {
+        auto& pointer = atom_pointers[index];
+        if (pointer == nullptr) {
+            pointer = mol->getAtomWithIdx(index);
+        }
+        return pointer;
+    }
+
+    // The bond `index`, which joins atoms a and b.
+    const RDKit::Bond* bond(std::uint32_t index, std::uint32_t a, std::uint32_t b) {
+        auto& pointer = bond_pointers[index];
+        if (pointer == nullptr) {
+            pointer = mol->getBondBetweenAtoms(a, b);
+        }
+        return pointer;
+    }
+
+    [[nodiscard]] std::optional<std::uint32_t> bond_between(std::uint32_t a, std::uint32_t b)
+        const {
+        for (auto k = graph->first(a); k < graph->first(a + 1); ++k) {
+            if (graph->neighbour(k) == b) {
+                return graph->bond(k);
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+// One query molecule's search: its atoms in placing order, each (after the first of its
+// connected component) bonded to an atom placed before it, whose image's neighbours are its
+// candidates; the other bonds to placed atoms are checked once it is placed.
+struct SubstructureMatcher::Plan {
+    struct Step {
+        std::uint32_t atom = 0;
+        std::optional<std::uint32_t> parent;  // a placed atom bonded to this one
+        std::uint32_t parent_bond = 0;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> closures;  // placed atom, bond
+    };
+
+    RDKit::RecursiveStructureQuery* fills = nullptr;  // a recursive query's root set, or null
+    std::vector<const RDKit::Atom*> atoms;
+    std::vector<const RDKit::Bond*> bonds;
+    std::vector<unsigned> degrees;
+    // Plain (SMILES) atoms and bonds, compared on the MatchGraph's fields; null for a query
+    // atom or bond, which RDKit evaluates.
+    std::vector<std::optional<PlainAtom>> plain_atoms;
+    std::vector<std::optional<std::uint16_t>> plain_bond_types;
+    std::vector<Step> steps;
+    // Per target: RDKit's atom and bond predicates, evaluated once per pair (kUnknown before).
+    std::vector<std::int8_t> atom_fits_cache;
+    std::vector<std::int8_t> bond_fits_cache;
+    std::vector<std::uint32_t> image;  // query atom -> target atom, for placed atoms
+
+    // root: the atom a recursive query's embedding must map onto the atom it tests.
+    Plan(const RDKit::ROMol& mol, std::optional<std::uint32_t> root) {
+        for (const auto* atom : mol.atoms()) {
+            atoms.push_back(atom);
+            degrees.push_back(atom->getDegree());
+            plain_atoms.push_back(plain_atom(*atom));
+        }
+        for (const auto* bond : mol.bonds()) {
+            bonds.push_back(bond);
+            plain_bond_types.push_back(
+                bond->hasQuery() || bond->getBondType() == RDKit::Bond::DATIVE
+                    ? std::nullopt
+                    : std::optional(static_cast<std::uint16_t>(bond->getBondType()))
+            );
+        }
+        image.assign(atoms.size(), 0);
+        std::vector<bool> placed(atoms.size(), false);
+        while (steps.size() < atoms.size()) {
+            // Next: the atom with the most bonds to placed atoms (ring closures first), then
+            // the best start score.
+            std::optional<std::uint32_t> best;
+            std::pair<int, int> best_key{-1, -1};
+            for (std::uint32_t a = 0; a < atoms.size(); ++a) {
+                if (placed[a]) {
+                    continue;
+                }
+                int links = 0;
+                for (const auto* bond : mol.atomBonds(atoms[a])) {
+                    links += placed[bond->getOtherAtomIdx(a)] ? 1 : 0;
+                }
+                const std::pair key{links, start_score(*atoms[a])};
+                if (key > best_key) {
+                    best = a;
+                    best_key = key;
+                }
+            }
+            if (steps.empty() && root) {
+                best = *root;
+            }
+            Step step;
+            step.atom = *best;
+            for (const auto* bond : mol.atomBonds(atoms[*best])) {
+                const auto other = bond->getOtherAtomIdx(*best);
+                if (!placed[other]) {
+                    continue;
+                }
+                if (!step.parent) {
+                    step.parent = other;
+                    step.parent_bond = bond->getIdx();
+                } else {
+                    step.closures.emplace_back(other, bond->getIdx());
+                }
+            }
+            placed[*best] = true;
+            steps.push_back(std::move(step));
+        }
+    }
+
+    void begin(const Target& target) {
+        atom_fits_cache.assign(atoms.size() * target.graph->atoms(), kUnknown);
+        bond_fits_cache.assign(bonds.size() * target.graph->bonds(), kUnknown);
+    }
+
+    // Whether the query embeds in the target (begin() called for it), with the first step's
+    // atom on `pinned` if given.
+    bool embeds(Target& target, std::optional<std::uint32_t> pinned) {
+        if (atoms.empty() || atoms.size() > target.graph->atoms() ||
+            bonds.size() > target.graph->bonds()) {
+            return false;
+        }
+        return pinned ? place(target, 0, *pinned) : extend(target, 0);
+    }
+
+    bool atom_fits(Target& target, std::uint32_t atom, std::uint32_t on) {
+        if (plain_atoms[atom]) {
+            return plain_atom_matches(*plain_atoms[atom], *target.graph, on);
+        }
+        auto& known = atom_fits_cache[atom * target.graph->atoms() + on];
+        if (known == kUnknown) {
+            known = RDKit::atomCompat(atoms[atom], target.atom(on), kParameters) ? 1 : 0;
+        }
+        return known == 1;
+    }
+
+    // Query bond `bond` on the target's bond `on`, which joins target atoms a and b.
+    bool bond_fits(
+        Target& target, std::uint32_t bond, std::uint32_t on, std::uint32_t a, std::uint32_t b
+    ) {
+        if (plain_bond_types[bond]) {
+            return plain_bond_matches(*plain_bond_types[bond], target.graph->bond_type(on));
+        }
+        auto& known = bond_fits_cache[bond * target.graph->bonds() + on];
+        if (known == kUnknown) {
+            known = RDKit::bondCompat(bonds[bond], target.bond(on, a, b), kParameters) ? 1 : 0;
+        }
+        return known == 1;
+    }
+
+    // Tries the step's atom on target atom `on`, then the steps after it.
+    bool place(Target& target, std::size_t step, std::uint32_t on) {
+        const Step& s = steps[step];
+        if (target.used[on] != 0 || target.graph->degree(on) < degrees[s.atom] ||
+            !atom_fits(target, s.atom, on)) {
+            return false;
+        }
+        for (const auto& [other, bond] : s.closures) {
+            const auto target_bond = target.bond_between(on, image[other]);
+            if (!target_bond || !bond_fits(target, bond, *target_bond, on, image[other])) {
+                return false;
+            }
+        }
+        image[s.atom] = on;
+        target.used[on] = 1;
+        const bool found = extend(target, step + 1);
+        target.used[on] = 0;
+        return found;
+    }
+
+    bool extend(Target& target, std::size_t step) {
+        if (step == steps.size()) {
+            return true;
+        }
+        const Step& s = steps[step];
+        const MatchGraph& graph = *target.graph;
+        if (!s.parent) {
+            for (std::uint32_t on = 0; on < graph.atoms(); ++on) {
+                if (place(target, step, on)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        const auto from = image[*s.parent];
+        for (auto k = graph.first(from); k < graph.first(from + 1); ++k) {
+            const auto to = graph.neighbour(k);
+            if (bond_fits(target, s.parent_bond, graph.bond(k), from, to) &&
+                place(target, step, to)) {
+                return true;
+            }
+        }
+        return false;
+    }
+};
+
+SubstructureMatcher::SubstructureMatcher(const RDKit::ROMol& query, bool use_chirality)
+    : query_(std::make_unique<RDKit::ROMol>(query)),
+      use_chirality_(use_chirality),
+      target_(std::make_unique<Target>()) {
+    plans_.push_back(std::make_unique<Plan>(*query_, std::nullopt));
+    std::vector<RDKit::RecursiveStructureQuery*> recursive;
+    collect_recursive(*query_, recursive);
+    for (auto* query_node : recursive) {
+        const auto& mol = *query_node->getQueryMol();
+        int root = 0;
+        mol.getPropIfPresent(RDKit::common_properties::_queryRootAtom, root);
+        auto plan = std::make_unique<Plan>(mol, static_cast<std::uint32_t>(root));
+        plan->fills = query_node;
+        plans_.push_back(std::move(plan));
+    }
+}
+
+SubstructureMatcher::~SubstructureMatcher() = default;
+
+bool SubstructureMatcher::matches(const RDKit::ROMol& target, const MatchGraph& graph) {
+    if (use_chirality_ || !graph.usable()) {
+        // Chirality needs RDKit's final check; some molecules have no MatchGraph.
+        RDKit::MatchVectType match;
+        return RDKit::SubstructMatch(target, *query_, match, true, use_chirality_);
+    }
+    target_->load(target, graph);
+    for (auto& plan : plans_) {
+        plan->begin(*target_);
+    }
+    find_recursive_roots();
+    return plans_.front()->embeds(*target_, std::nullopt);
+}
+
+bool SubstructureMatcher::matches(const RDKit::ROMol& target) {
+    target_->scratch = MatchGraph(target);
+    return matches(target, target_->scratch);
+}
+
+// Fills each recursive query's set with the target atoms it matches (the atoms an embedding of
+// its molecule can put its root on), innermost first, as RDKit's SubstructMatch does before
+// matching.
+void SubstructureMatcher::find_recursive_roots() {
+    for (std::size_t i = 1; i < plans_.size(); ++i) {
+        Plan& plan = *plans_[i];
+        plan.fills->clear();
+        for (std::uint32_t on = 0; on < target_->graph->atoms(); ++on) {
+            if (plan.embeds(*target_, on)) {
+                plan.fills->insert(static_cast<int>(on));
+            }
+        }
+    }
+}
+
+}  // namespace molvault::chem
