@@ -64,6 +64,16 @@ bool LiveIndex::catch_up(Clock::time_point deadline) {
     }) && !stopping_;
 }
 
+bool LiveIndex::catch_up(const search_repository::Snapshot& seen, Clock::time_point deadline) {
+    {
+        const std::lock_guard lock(state_mutex_);
+        if (!seen.empty() && seen == applied_snapshot_) {
+            return true;
+        }
+    }
+    return catch_up(deadline);
+}
+
 bool LiveIndex::stopping() const {
     const std::lock_guard lock(state_mutex_);
     return stopping_;
@@ -178,6 +188,10 @@ bool LiveIndex::load() {
         const std::lock_guard lock(index_mutex_);
         index_ = index;
     }
+    {
+        const std::lock_guard lock(state_mutex_);
+        applied_snapshot_.clear();  // the next poll says what this index holds
+    }
     ++generation_;
     floor_ = mark;
     seen_.clear();
@@ -201,12 +215,14 @@ bool LiveIndex::load() {
 
 void LiveIndex::poll() {
     std::optional<search_repository::ChangeMark> mark;  // as of the first read
+    search_repository::Snapshot snapshot;               // of the first read
     std::int64_t after_seq = 0;
     for (;;) {
-        auto [page_mark, changes] =
+        auto [page_mark, page_snapshot, changes] =
             search_repository::changes_since(db_, floor_, after_seq, kChangePage);
         if (!mark) {
             mark = page_mark;
+            snapshot = std::move(page_snapshot);
         }
         // The latest state of each molecule named by a change of this page not applied yet.
         std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
@@ -230,6 +246,9 @@ void LiveIndex::poll() {
     }
     floor_ = *mark;
     std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
+    // Every change the first read could see is applied now (later pages only add to it).
+    const std::lock_guard lock(state_mutex_);
+    applied_snapshot_ = std::move(snapshot);
 }
 
 void LiveIndex::apply(

@@ -30,19 +30,28 @@ constexpr db::Statement kStoreEntry{
     "UPDATE molecules SET search_entry = $2 WHERE id = $1",
 };
 
-// The mark, as of the statement's snapshot. PostgreSQL: pg_snapshot_xmin, the oldest
-// transaction still running; every change with a smaller xid is committed (or rolled back), so
-// visible to this statement and any later one. SQLite: the next seq.
-#define MOLVAULT_MARK_POSTGRES \
-    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS value"
-#define MOLVAULT_MARK_SQLITE "SELECT COALESCE(MAX(seq), 0) + 1 AS value FROM molecule_changes"
+// The snapshot, as text (see Snapshot in the header). PostgreSQL: pg_current_snapshot(), the
+// statement's own. SQLite: the next seq, as of the statement.
+#define MOLVAULT_SNAPSHOT_POSTGRES "pg_current_snapshot()::text"
+#define MOLVAULT_SNAPSHOT_SQLITE \
+    "CAST((SELECT COALESCE(MAX(seq), 0) + 1 FROM molecule_changes) AS TEXT)"
+
+// The mark and the snapshot, as of the statement's snapshot. PostgreSQL: pg_snapshot_xmin, the
+// oldest transaction still running; every change with a smaller xid is committed (or rolled
+// back), so visible to this statement and any later one. SQLite: the next seq.
+#define MOLVAULT_MARK_POSTGRES                                                \
+    "SELECT pg_snapshot_xmin(s)::text::bigint AS value, s::text AS snapshot " \
+    "FROM pg_current_snapshot() AS s"
+#define MOLVAULT_MARK_SQLITE                                               \
+    "SELECT COALESCE(MAX(seq), 0) + 1 AS value, " MOLVAULT_SNAPSHOT_SQLITE \
+    " AS snapshot FROM molecule_changes"
 constexpr db::Statement kMarkPostgres{"search.change_mark", MOLVAULT_MARK_POSTGRES};
 constexpr db::Statement kMarkSqlite{"search.change_mark", MOLVAULT_MARK_SQLITE};
 
-// One round trip: the mark (column 0, in every row) and the changes after it, if any (one row
-// of NULLs after the mark when there are none).
+// One round trip: the mark and the snapshot (columns 0 and 1, in every row) and the changes
+// after the mark, if any (one row of NULLs after them when there are none).
 #define MOLVAULT_CHANGES(mark, position, filter)                                             \
-    "SELECT mark.value, c.seq, " position                                                    \
+    "SELECT mark.value, mark.snapshot, c.seq, " position                                     \
     ", c.molecule_id, m.project_id, m.search_entry, "                                        \
     "CASE WHEN m.id IS NOT NULL AND m.search_entry IS NULL THEN m.pickle END, m.id IS NULL " \
     "FROM (" mark                                                                            \
@@ -69,10 +78,21 @@ constexpr db::Statement kPruneSqlite{
     "DELETE FROM molecule_changes WHERE created_at < unixepoch() - $1",
 };
 
-constexpr db::Statement kOwnedProjects{
+// The snapshot (column 0, in every row) and the owner's projects, if any (one row with a NULL
+// id when there are none).
+#define MOLVAULT_OWNED_PROJECTS(snapshot) \
+    "SELECT " snapshot ", p.id FROM (SELECT 1) AS one LEFT JOIN projects p ON p.owner_id = $1"
+constexpr db::Statement kOwnedProjectsPostgres{
     "search.owned_projects",
-    "SELECT id FROM projects WHERE owner_id = $1",
+    MOLVAULT_OWNED_PROJECTS(MOLVAULT_SNAPSHOT_POSTGRES),
 };
+constexpr db::Statement kOwnedProjectsSqlite{
+    "search.owned_projects",
+    MOLVAULT_OWNED_PROJECTS(MOLVAULT_SNAPSHOT_SQLITE),
+};
+#undef MOLVAULT_OWNED_PROJECTS
+#undef MOLVAULT_SNAPSHOT_POSTGRES
+#undef MOLVAULT_SNAPSHOT_SQLITE
 
 // The ids come as one array parameter: PostgreSQL's array literal, SQLite's JSON array.
 constexpr db::Statement kSummariesPostgres{
@@ -145,13 +165,14 @@ ChangePage changes_since(
     );
     ChangePage page;
     page.mark = result.rows.at(0).integer(0);
+    page.snapshot = result.rows.at(0).text(1);
     for (const auto& row : result.rows) {
-        if (row.is_null(1)) {
+        if (row.is_null(2)) {
             continue;  // no changes: only the mark
         }
-        Change change{row.integer(1), row.integer(2), row.text(3), std::nullopt};
-        if (!row.boolean(7)) {  // the molecule still exists
-            change.row = index_row(row, 3);
+        Change change{row.integer(2), row.integer(3), row.text(4), std::nullopt};
+        if (!row.boolean(8)) {  // the molecule still exists
+            change.row = index_row(row, 4);
         }
         page.changes.push_back(std::move(change));
     }
@@ -167,12 +188,17 @@ std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {
         .affected_rows;
 }
 
-std::vector<std::string> owned_projects(db::Database& db, const auth::UserId& owner) {
-    std::vector<std::string> ids;
-    for (const auto& row : db.execute(kOwnedProjects, {owner.value}).rows) {
-        ids.push_back(row.text(0));
+OwnedProjects owned_projects(db::Database& db, const auth::UserId& owner) {
+    const auto result =
+        db.execute(by_backend(db, kOwnedProjectsPostgres, kOwnedProjectsSqlite), {owner.value});
+    OwnedProjects owned;
+    owned.snapshot = result.rows.at(0).text(0);
+    for (const auto& row : result.rows) {
+        if (!row.is_null(1)) {
+            owned.ids.push_back(row.text(1));
+        }
     }
-    return ids;
+    return owned;
 }
 
 std::vector<HitSummary> summaries(db::Database& db, std::span<const std::string> ids) {

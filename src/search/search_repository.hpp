@@ -47,6 +47,14 @@ using ChangeMark = std::int64_t;
 // Where the next poll must start reading so that it misses nothing committed after now.
 [[nodiscard]] ChangeMark change_mark(db::Database& db);
 
+// What had been committed as of a read, comparable across reads on any connection: two reads
+// with equal snapshots saw exactly the same changes. PostgreSQL: pg_current_snapshot() as text
+// ("xmin:xmax:running xids"): equal texts mean that the same transactions had committed. It
+// covers the whole server, so it changes whenever any transaction that wrote anything ends.
+// SQLite: the next seq (writers are serialised and seqs are never reused, so it grows with
+// every committed change).
+using Snapshot = std::string;
+
 // One change-log row and the current state of the molecule it names: `row` is nullopt when the
 // molecule no longer exists.
 struct Change {
@@ -58,11 +66,12 @@ struct Change {
 
 struct ChangePage {
     ChangeMark mark = 0;  // change_mark() as of the read: where the next poll must start
+    Snapshot snapshot;    // as of the read
     std::vector<Change> changes;
 };
 
 // Up to `limit` changes at or after `from`, with seq > `after_seq`, in seq order, and the mark
-// as of the same read (one round trip).
+// and snapshot as of the same read (one round trip).
 [[nodiscard]] ChangePage changes_since(
     db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
 );
@@ -70,8 +79,14 @@ struct ChangePage {
 // Deletes change-log rows older than `retention`; returns how many.
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention);
 
-// The ids of the owner's projects.
-[[nodiscard]] std::vector<std::string> owned_projects(db::Database& db, const auth::UserId& owner);
+struct OwnedProjects {
+    std::vector<std::string> ids;
+    Snapshot snapshot;  // as of the same read
+};
+
+// The ids of the owner's projects, and the snapshot as of the same read (one round trip: a
+// search needs both).
+[[nodiscard]] OwnedProjects owned_projects(db::Database& db, const auth::UserId& owner);
 
 // What a search hit shows of its molecule.
 struct HitSummary {
