@@ -224,14 +224,26 @@ void LiveIndex::poll() {
             mark = page_mark;
             snapshot = std::move(page_snapshot);
         }
-        // The latest state of each molecule named by a change of this page not applied yet.
+        // The latest state of each molecule named by a change of this page not applied yet:
+        // gone unless it is read back.
         std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
         std::vector<std::pair<std::int64_t, std::int64_t>> read;  // (seq, mark) of those
-        for (auto& change : changes) {
+        for (const auto& change : changes) {
             after_seq = change.seq;
             if (!seen_.contains(change.seq)) {
                 read.emplace_back(change.seq, change.mark);
-                latest[change.molecule_id] = std::move(change.row);
+                latest.try_emplace(change.molecule_id);
+            }
+        }
+        if (!latest.empty()) {
+            std::vector<std::string> ids;
+            ids.reserve(latest.size());
+            for (const auto& entry : latest) {
+                ids.push_back(entry.first);
+            }
+            for (auto& row : search_repository::index_rows(db_, ids)) {
+                auto id = row.molecule_id;
+                latest[id] = std::move(row);
             }
         }
         apply(latest);

@@ -15,7 +15,6 @@ constexpr db::Statement kLoadAfter{
     "search.load_after",
     "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules WHERE id > $2 ORDER BY id LIMIT $1",
 };
-#undef MOLVAULT_INDEX_COLUMNS
 
 constexpr db::Statement kCount{
     "search.count_molecules",
@@ -49,14 +48,13 @@ constexpr db::Statement kMarkPostgres{"search.change_mark", MOLVAULT_MARK_POSTGR
 constexpr db::Statement kMarkSqlite{"search.change_mark", MOLVAULT_MARK_SQLITE};
 
 // One round trip: the mark and the snapshot (columns 0 and 1, in every row) and the changes
-// after the mark, if any (one row of NULLs after them when there are none).
-#define MOLVAULT_CHANGES(mark, position, filter)                                             \
-    "SELECT mark.value, mark.snapshot, c.seq, " position                                     \
-    ", c.molecule_id, m.project_id, m.search_entry, "                                        \
-    "CASE WHEN m.id IS NOT NULL AND m.search_entry IS NULL THEN m.pickle END, m.id IS NULL " \
-    "FROM (" mark                                                                            \
-    ") AS mark LEFT JOIN (molecule_changes c LEFT JOIN molecules m ON "                      \
-    "m.id = c.molecule_id) ON " filter " AND c.seq > $2 ORDER BY c.seq LIMIT $3"
+// after the mark, if any (one row of NULLs after them when there are none). One table and no
+// molecule data, so that it is quick to plan (PostgreSQL plans it afresh each time, since its
+// best plan depends on the mark) and cheap to read again while an older transaction holds the
+// mark back; index_rows() reads the molecules of the changes not applied yet.
+#define MOLVAULT_CHANGES(mark, position, filter)                                       \
+    "SELECT mark.value, mark.snapshot, c.seq, " position ", c.molecule_id FROM (" mark \
+    ") AS mark LEFT JOIN molecule_changes c ON " filter " AND c.seq > $2 ORDER BY c.seq LIMIT $3"
 constexpr db::Statement kChangesPostgres{
     "search.changes_since",
     MOLVAULT_CHANGES(MOLVAULT_MARK_POSTGRES, "c.xid::text::bigint", "c.xid >= $1::text::xid8"),
@@ -95,6 +93,17 @@ constexpr db::Statement kOwnedProjectsSqlite{
 #undef MOLVAULT_SNAPSHOT_SQLITE
 
 // The ids come as one array parameter: PostgreSQL's array literal, SQLite's JSON array.
+constexpr db::Statement kIndexRowsPostgres{
+    "search.index_rows",
+    "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules WHERE id = ANY($1::uuid[])",
+};
+constexpr db::Statement kIndexRowsSqlite{
+    "search.index_rows",
+    "SELECT " MOLVAULT_INDEX_COLUMNS
+    " FROM molecules WHERE id IN (SELECT value FROM json_each($1))",
+};
+#undef MOLVAULT_INDEX_COLUMNS
+
 constexpr db::Statement kSummariesPostgres{
     "search.summaries",
     "SELECT id, name, canonical_smiles FROM molecules WHERE id = ANY($1::uuid[])",
@@ -118,6 +127,21 @@ const db::Statement& by_backend(
     const db::Database& db, const db::Statement& postgres, const db::Statement& sqlite
 ) {
     return db.backend() == db::Backend::kPostgres ? postgres : sqlite;
+}
+
+// `ids` as one parameter: PostgreSQL's array literal, SQLite's JSON array. The ids are
+// canonical UUIDs (from the index or the database), so they need no escaping in either form.
+std::string id_list(const db::Database& db, std::span<const std::string> ids) {
+    const bool postgres = db.backend() == db::Backend::kPostgres;
+    std::string list = postgres ? "{" : "[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) {
+            list += ',';
+        }
+        list += postgres ? ids[i] : '"' + ids[i] + '"';
+    }
+    list += postgres ? "}" : "]";
+    return list;
 }
 
 }  // namespace
@@ -170,13 +194,23 @@ ChangePage changes_since(
         if (row.is_null(2)) {
             continue;  // no changes: only the mark
         }
-        Change change{row.integer(2), row.integer(3), row.text(4), std::nullopt};
-        if (!row.boolean(8)) {  // the molecule still exists
-            change.row = index_row(row, 4);
-        }
-        page.changes.push_back(std::move(change));
+        page.changes.push_back({row.integer(2), row.integer(3), row.text(4)});
     }
     return page;
+}
+
+std::vector<IndexRow> index_rows(db::Database& db, std::span<const std::string> ids) {
+    if (ids.empty()) {
+        return {};
+    }
+    const auto result =
+        db.execute(by_backend(db, kIndexRowsPostgres, kIndexRowsSqlite), {id_list(db, ids)});
+    std::vector<IndexRow> rows;
+    rows.reserve(result.rows.size());
+    for (const auto& row : result.rows) {
+        rows.push_back(index_row(row, 0));
+    }
+    return rows;
 }
 
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {
@@ -205,19 +239,10 @@ std::vector<HitSummary> summaries(db::Database& db, std::span<const std::string>
     if (ids.empty()) {
         return {};
     }
-    // The ids are canonical UUIDs (from the index), so they need no escaping in either form.
-    const bool postgres = db.backend() == db::Backend::kPostgres;
-    std::string list = postgres ? "{" : "[";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i > 0) {
-            list += ',';
-        }
-        list += postgres ? ids[i] : '"' + ids[i] + '"';
-    }
-    list += postgres ? "}" : "]";
     std::vector<HitSummary> found;
     for (const auto& row :
-         db.execute(by_backend(db, kSummariesPostgres, kSummariesSqlite), {list}).rows) {
+         db.execute(by_backend(db, kSummariesPostgres, kSummariesSqlite), {id_list(db, ids)})
+             .rows) {
         found.push_back({row.text(0), row.text(1), row.text(2)});
     }
     return found;

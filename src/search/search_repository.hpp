@@ -55,13 +55,11 @@ using ChangeMark = std::int64_t;
 // every committed change).
 using Snapshot = std::string;
 
-// One change-log row and the current state of the molecule it names: `row` is nullopt when the
-// molecule no longer exists.
+// One change-log row: a molecule was inserted or deleted (index_rows() says which it is now).
 struct Change {
     std::int64_t seq = 0;
     ChangeMark mark = 0;  // the row's position as change_mark() counts (xid, or seq)
     std::string molecule_id;
-    std::optional<IndexRow> row;
 };
 
 struct ChangePage {
@@ -75,6 +73,9 @@ struct ChangePage {
 [[nodiscard]] ChangePage changes_since(
     db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
 );
+
+// The molecules of `ids` that exist now (any order; those gone are left out).
+[[nodiscard]] std::vector<IndexRow> index_rows(db::Database& db, std::span<const std::string> ids);
 
 // Deletes change-log rows older than `retention`; returns how many.
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention);
