@@ -71,7 +71,32 @@ bool LiveIndex::catch_up(const search_repository::Snapshot& seen, Clock::time_po
             return true;
         }
     }
-    return catch_up(deadline);
+    return poll_if_nothing_new() || catch_up(deadline);
+}
+
+bool LiveIndex::poll_if_nothing_new() {
+    const std::unique_lock poll_lock(poll_mutex_, std::try_to_lock);
+    if (!poll_lock.owns_lock() || Clock::now() - last_poll_ > options_.change_retention / 2) {
+        return false;  // a poll (or a load) is running, or a reload is due
+    }
+    try {
+        auto page = search_repository::changes_since(db_, floor_, 0, kChangePage);
+        if (page.changes.size() >= kChangePage ||
+            std::any_of(page.changes.begin(), page.changes.end(), [this](const auto& change) {
+                return !seen_.contains(change.seq);
+            })) {
+            return false;  // changes to apply: the poller's work
+        }
+        // What poll() would do when it finds nothing new.
+        floor_ = page.mark;
+        std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
+        last_poll_ = Clock::now();
+        const std::lock_guard lock(state_mutex_);
+        applied_snapshot_ = std::move(page.snapshot);
+        return true;
+    } catch (const std::exception&) {
+        return false;  // the poller logs what fails
+    }
 }
 
 bool LiveIndex::stopping() const {
@@ -88,6 +113,7 @@ bool LiveIndex::sleep_for(std::chrono::milliseconds delay) {
 void LiveIndex::run() {
     for (;;) {
         try {
+            const std::lock_guard poll_lock(poll_mutex_);
             if (!load()) {
                 return;
             }
@@ -115,6 +141,7 @@ bool LiveIndex::numbered_poll() {
     }
     bool stopped = false;
     try {
+        const std::lock_guard poll_lock(poll_mutex_);
         if (Clock::now() - last_poll_ > options_.change_retention / 2) {
             // Changes may have been pruned before this instance read them.
             log::warn("search_reload", {{"reason", "no poll within half the retention"}});

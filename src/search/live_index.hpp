@@ -73,7 +73,9 @@ public:
     // instance. Concurrent callers share one poll. False when the deadline came first.
     bool catch_up(std::chrono::steady_clock::time_point deadline);
     // The same, but at once (true) when `seen`, a snapshot read after the call began, equals
-    // the snapshot of the last poll applied: then every change it shows is in the index.
+    // the snapshot of the last poll applied: then every change it shows is in the index. Else,
+    // when no poll is running, the caller's thread reads the change log itself, and if it finds
+    // nothing to apply that read counts as the poll (no wait for the poller's thread).
     bool catch_up(
         const search_repository::Snapshot& seen, std::chrono::steady_clock::time_point deadline
     );
@@ -103,6 +105,10 @@ private:
     [[nodiscard]] bool sleep_for(std::chrono::milliseconds delay);
     // One poll (or reload), numbered for catch_up(); false when stopped half-way.
     bool numbered_poll();
+    // A poll on the caller's thread that only reads: true when it found nothing to apply (it
+    // then counts as a poll); false, changing nothing, when a poll or load is running, a reload
+    // is due, there are changes to apply, or the read failed. Never throws.
+    bool poll_if_nothing_new();
 
     db::Database& db_;
     const LiveIndexOptions options_;
@@ -111,7 +117,9 @@ private:
     std::shared_ptr<chem::SearchIndex> index_;
     std::atomic<std::uint64_t> generation_{0};
 
-    // Poll state (the thread's own).
+    // Poll state: the thread's, and a searching thread's in poll_if_nothing_new(); guarded by
+    // poll_mutex_, which a load or poll holds throughout (taken before state_mutex_).
+    std::mutex poll_mutex_;
     std::int64_t floor_ = 0;                               // search_repository::ChangeMark
     std::unordered_map<std::int64_t, std::int64_t> seen_;  // seq → mark, for marks >= floor_
     std::chrono::steady_clock::time_point last_poll_;
