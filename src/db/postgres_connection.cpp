@@ -81,6 +81,55 @@ std::string decode_cell(Oid type, const char* text, int length) {
     }
 }
 
+bool succeeded(const PGresult* result) {
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY;
+}
+
+std::string_view sqlstate_of(const PGresult* result) {
+    const char* value = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    return value != nullptr ? value : "";
+}
+
+// The session no longer knows the prepared statement (DEALLOCATE or DISCARD ran).
+constexpr std::string_view kUnknownStatement = "26000";
+// Among others, "cached plan must not change result type": a schema change altered the shape
+// of a prepared statement's result, and only preparing it again cures that.
+constexpr std::string_view kFeatureNotSupported = "0A000";
+
+// The rows, cells normalised as the header says.
+Result read_result(PGresult* result) {
+    Result out;
+    const int rows = PQntuples(result);
+    const int columns = PQnfields(result);
+    std::vector<Oid> types(static_cast<std::size_t>(columns));
+    for (int column = 0; column < columns; ++column) {
+        types[static_cast<std::size_t>(column)] = PQftype(result, column);
+    }
+    out.rows.reserve(static_cast<std::size_t>(rows));
+    for (int row = 0; row < rows; ++row) {
+        std::vector<std::optional<std::string>> cells;
+        cells.reserve(types.size());
+        for (int column = 0; column < columns; ++column) {
+            if (PQgetisnull(result, row, column) != 0) {
+                cells.emplace_back(std::nullopt);
+                continue;
+            }
+            cells.emplace_back(decode_cell(
+                types[static_cast<std::size_t>(column)],
+                PQgetvalue(result, row, column),
+                PQgetlength(result, row, column)
+            ));
+        }
+        out.rows.emplace_back(std::move(cells));
+    }
+    const std::string_view affected = PQcmdTuples(result);
+    if (!affected.empty()) {
+        std::from_chars(affected.data(), affected.data() + affected.size(), out.affected_rows);
+    }
+    return out;
+}
+
 bool is_connection_state(std::string_view sqlstate) {
     return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
            sqlstate == "57P03";
@@ -101,7 +150,7 @@ public:
     }
 
     [[nodiscard]] int size() const { return static_cast<int>(values_.size()); }
-    [[nodiscard]] const Oid* types() const { return types_.data(); }
+    [[nodiscard]] const std::vector<Oid>& types() const { return types_; }
     [[nodiscard]] const char* const* values() const { return values_.data(); }
     [[nodiscard]] const int* lengths() const { return lengths_.data(); }
     [[nodiscard]] const int* formats() const { return formats_.data(); }
@@ -161,52 +210,91 @@ PostgresConnection::PostgresConnection(const std::string& url, const std::string
     execute_script("SET TimeZone TO 'UTC'");
 }
 
+std::size_t PostgresConnection::PreparedKeyHash::operator()(const PreparedKey& key) const noexcept {
+    std::size_t hash = std::hash<std::string_view>{}(key.sql);
+    for (const Oid type : key.types) {
+        hash = hash * 31 + type;
+    }
+    return hash;
+}
+
+const std::string* PostgresConnection::prepared_name(
+    const PreparedKey& key, std::string_view statement_name
+) {
+    if (const auto found = prepared_.find(key); found != prepared_.end()) {
+        return &found->second;
+    }
+    if (!orphaned_.empty() && PQtransactionStatus(connection_.get()) == PQTRANS_IDLE) {
+        for (const auto& orphan : orphaned_) {
+            // Fails harmlessly when the session has dropped it already.
+            const PgResult ignored(PQexec(connection_.get(), ("DEALLOCATE " + orphan).c_str()));
+        }
+        orphaned_.clear();
+    }
+    if (prepared_.size() + orphaned_.size() >= kMaxPrepared) {
+        return nullptr;
+    }
+    // A counter, not a hash of the text: two texts can never share a name.
+    std::string name = fmt::format("molvault_{}", ++prepared_count_);
+    const PgResult result(PQprepare(
+        connection_.get(),
+        name.c_str(),
+        key.sql.c_str(),
+        static_cast<int>(key.types.size()),
+        key.types.data()
+    ));
+    if (!succeeded(result.get())) {
+        throw_error(result.get(), statement_name);
+    }
+    return &prepared_.emplace(key, std::move(name)).first->second;
+}
+
 Result PostgresConnection::execute(const Statement& statement, std::span<const Value> params) {
     const PgParams bound(params);
-    const std::string sql(statement.sql);
-    const PgResult result(PQexecParams(
-        connection_.get(),
-        sql.c_str(),
-        bound.size(),
-        bound.types(),
-        bound.values(),
-        bound.lengths(),
-        bound.formats(),
-        kTextFormat
-    ));
-    const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY) {
-        throw_error(result.get(), statement.name);
-    }
-    Result out;
-    const int rows = PQntuples(result.get());
-    const int columns = PQnfields(result.get());
-    std::vector<Oid> types(static_cast<std::size_t>(columns));
-    for (int column = 0; column < columns; ++column) {
-        types[static_cast<std::size_t>(column)] = PQftype(result.get(), column);
-    }
-    out.rows.reserve(static_cast<std::size_t>(rows));
-    for (int row = 0; row < rows; ++row) {
-        std::vector<std::optional<std::string>> cells;
-        cells.reserve(types.size());
-        for (int column = 0; column < columns; ++column) {
-            if (PQgetisnull(result.get(), row, column) != 0) {
-                cells.emplace_back(std::nullopt);
-                continue;
-            }
-            cells.emplace_back(decode_cell(
-                types[static_cast<std::size_t>(column)],
-                PQgetvalue(result.get(), row, column),
-                PQgetlength(result.get(), row, column)
-            ));
+    const PreparedKey key{std::string(statement.sql), bound.types()};
+    for (bool first_attempt = true;; first_attempt = false) {
+        const std::string* name = prepared_name(key, statement.name);
+        const PgResult result(
+            name != nullptr ? PQexecPrepared(
+                                  connection_.get(),
+                                  name->c_str(),
+                                  bound.size(),
+                                  bound.values(),
+                                  bound.lengths(),
+                                  bound.formats(),
+                                  kTextFormat
+                              )
+                            : PQexecParams(
+                                  connection_.get(),
+                                  key.sql.c_str(),
+                                  bound.size(),
+                                  bound.types().data(),
+                                  bound.values(),
+                                  bound.lengths(),
+                                  bound.formats(),
+                                  kTextFormat
+                              )
+        );
+        if (succeeded(result.get())) {
+            return read_result(result.get());
         }
-        out.rows.emplace_back(std::move(cells));
+        const auto sqlstate = sqlstate_of(result.get());
+        if (name == nullptr ||
+            (sqlstate != kUnknownStatement && sqlstate != kFeatureNotSupported)) {
+            throw_error(result.get(), statement.name);
+        }
+        // Forget it, so the next call prepares it again; the session still holds it unless it
+        // was unknown there, and then drops it when it is next outside a transaction.
+        if (sqlstate != kUnknownStatement) {
+            orphaned_.push_back(*name);
+        }
+        prepared_.erase(key);
+        // Outside a transaction block the failed call changed nothing, so it can run again at
+        // once; inside one the transaction is aborted, and the caller's retry prepares anew.
+        if (!first_attempt || PQtransactionStatus(connection_.get()) != PQTRANS_IDLE) {
+            throw_error(result.get(), statement.name);
+        }
     }
-    const std::string_view affected = PQcmdTuples(result.get());
-    if (!affected.empty()) {
-        std::from_chars(affected.data(), affected.data() + affected.size(), out.affected_rows);
-    }
-    return out;
 }
 
 void PostgresConnection::execute_script(std::string_view sql) {
@@ -264,8 +352,7 @@ std::string PostgresConnection::quote_identifier(std::string_view name) {
     return quoted.get();
 }
 
-void PostgresConnection::throw_error(const PGresult* result, std::string_view statement_name)
-    const {
+void PostgresConnection::throw_error(const PGresult* result, std::string_view statement_name) {
     const auto field = [result](int code) -> std::string {
         const char* value = result != nullptr ? PQresultErrorField(result, code) : nullptr;
         return value != nullptr ? value : "";
@@ -286,6 +373,8 @@ void PostgresConnection::throw_error(const PGresult* result, std::string_view st
         sqlstate.empty() ? "none" : sqlstate
     );
     if (PQstatus(connection_.get()) != CONNECTION_OK || is_connection_state(sqlstate)) {
+        prepared_.clear();  // the statements died with the session
+        orphaned_.clear();
         throw ConnectionLost(message);
     }
     const std::string constraint = field(PG_DIAG_CONSTRAINT_NAME);

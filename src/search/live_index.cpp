@@ -64,6 +64,41 @@ bool LiveIndex::catch_up(Clock::time_point deadline) {
     }) && !stopping_;
 }
 
+bool LiveIndex::catch_up(const search_repository::Snapshot& seen, Clock::time_point deadline) {
+    {
+        const std::lock_guard lock(state_mutex_);
+        if (!seen.empty() && seen == applied_snapshot_) {
+            return true;
+        }
+    }
+    return poll_if_nothing_new() || catch_up(deadline);
+}
+
+bool LiveIndex::poll_if_nothing_new() {
+    const std::unique_lock poll_lock(poll_mutex_, std::try_to_lock);
+    if (!poll_lock.owns_lock() || Clock::now() - last_poll_ > options_.change_retention / 2) {
+        return false;  // a poll (or a load) is running, or a reload is due
+    }
+    try {
+        auto page = search_repository::changes_since(db_, floor_, 0, kChangePage);
+        if (page.changes.size() >= kChangePage ||
+            std::any_of(page.changes.begin(), page.changes.end(), [this](const auto& change) {
+                return !seen_.contains(change.seq);
+            })) {
+            return false;  // changes to apply: the poller's work
+        }
+        // What poll() would do when it finds nothing new.
+        floor_ = page.mark;
+        std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
+        last_poll_ = Clock::now();
+        const std::lock_guard lock(state_mutex_);
+        applied_snapshot_ = std::move(page.snapshot);
+        return true;
+    } catch (const std::exception&) {
+        return false;  // the poller logs what fails
+    }
+}
+
 bool LiveIndex::stopping() const {
     const std::lock_guard lock(state_mutex_);
     return stopping_;
@@ -78,6 +113,7 @@ bool LiveIndex::sleep_for(std::chrono::milliseconds delay) {
 void LiveIndex::run() {
     for (;;) {
         try {
+            const std::lock_guard poll_lock(poll_mutex_);
             if (!load()) {
                 return;
             }
@@ -105,6 +141,7 @@ bool LiveIndex::numbered_poll() {
     }
     bool stopped = false;
     try {
+        const std::lock_guard poll_lock(poll_mutex_);
         if (Clock::now() - last_poll_ > options_.change_retention / 2) {
             // Changes may have been pruned before this instance read them.
             log::warn("search_reload", {{"reason", "no poll within half the retention"}});
@@ -178,6 +215,10 @@ bool LiveIndex::load() {
         const std::lock_guard lock(index_mutex_);
         index_ = index;
     }
+    {
+        const std::lock_guard lock(state_mutex_);
+        applied_snapshot_.clear();  // the next poll says what this index holds
+    }
     ++generation_;
     floor_ = mark;
     seen_.clear();
@@ -201,21 +242,35 @@ bool LiveIndex::load() {
 
 void LiveIndex::poll() {
     std::optional<search_repository::ChangeMark> mark;  // as of the first read
+    search_repository::Snapshot snapshot;               // of the first read
     std::int64_t after_seq = 0;
     for (;;) {
-        auto [page_mark, changes] =
+        auto [page_mark, page_snapshot, changes] =
             search_repository::changes_since(db_, floor_, after_seq, kChangePage);
         if (!mark) {
             mark = page_mark;
+            snapshot = std::move(page_snapshot);
         }
-        // The latest state of each molecule named by a change of this page not applied yet.
+        // The latest state of each molecule named by a change of this page not applied yet:
+        // gone unless it is read back.
         std::unordered_map<std::string, std::optional<search_repository::IndexRow>> latest;
         std::vector<std::pair<std::int64_t, std::int64_t>> read;  // (seq, mark) of those
-        for (auto& change : changes) {
+        for (const auto& change : changes) {
             after_seq = change.seq;
             if (!seen_.contains(change.seq)) {
                 read.emplace_back(change.seq, change.mark);
-                latest[change.molecule_id] = std::move(change.row);
+                latest.try_emplace(change.molecule_id);
+            }
+        }
+        if (!latest.empty()) {
+            std::vector<std::string> ids;
+            ids.reserve(latest.size());
+            for (const auto& entry : latest) {
+                ids.push_back(entry.first);
+            }
+            for (auto& row : search_repository::index_rows(db_, ids)) {
+                auto id = row.molecule_id;
+                latest[id] = std::move(row);
             }
         }
         apply(latest);
@@ -230,6 +285,9 @@ void LiveIndex::poll() {
     }
     floor_ = *mark;
     std::erase_if(seen_, [this](const auto& entry) { return entry.second < floor_; });
+    // Every change the first read could see is applied now (later pages only add to it).
+    const std::lock_guard lock(state_mutex_);
+    applied_snapshot_ = std::move(snapshot);
 }
 
 void LiveIndex::apply(

@@ -12,7 +12,12 @@
 // stored entry (written before 0006) or with one from another RDKit version are prepared from
 // their pickle and the entry written back.
 //
-// A search calls catch_up() first, so it sees every molecule committed before it began.
+// A search calls catch_up() first, so it sees every molecule committed before it began. It
+// passes the database's snapshot, read after it began (search_repository::Snapshot): when that
+// equals the snapshot of the last poll, nothing was committed in between, the index already
+// holds every change the snapshot shows, and the search needs no poll of its own. Any write
+// that ended on the database server (on SQLite, any change logged) makes the snapshots
+// differ, and the search then waits for a poll.
 //
 // Failures (database down) are logged and retried on the next tick; an instance that could not
 // poll for half the change-log retention has perhaps lost changes to pruning, so it loads the
@@ -67,6 +72,13 @@ public:
     // until `deadline`: the index then holds every change committed before the call, on any
     // instance. Concurrent callers share one poll. False when the deadline came first.
     bool catch_up(std::chrono::steady_clock::time_point deadline);
+    // The same, but at once (true) when `seen`, a snapshot read after the call began, equals
+    // the snapshot of the last poll applied: then every change it shows is in the index. Else,
+    // when no poll is running, the caller's thread reads the change log itself, and if it finds
+    // nothing to apply that read counts as the poll (no wait for the poller's thread).
+    bool catch_up(
+        const search_repository::Snapshot& seen, std::chrono::steady_clock::time_point deadline
+    );
 
     // Grows whenever the index changes (a poll applied changes, or a load): equal values mean
     // equal contents.
@@ -93,6 +105,10 @@ private:
     [[nodiscard]] bool sleep_for(std::chrono::milliseconds delay);
     // One poll (or reload), numbered for catch_up(); false when stopped half-way.
     bool numbered_poll();
+    // A poll on the caller's thread that only reads: true when it found nothing to apply (it
+    // then counts as a poll); false, changing nothing, when a poll or load is running, a reload
+    // is due, there are changes to apply, or the read failed. Never throws.
+    bool poll_if_nothing_new();
 
     db::Database& db_;
     const LiveIndexOptions options_;
@@ -101,7 +117,9 @@ private:
     std::shared_ptr<chem::SearchIndex> index_;
     std::atomic<std::uint64_t> generation_{0};
 
-    // Poll state (the thread's own).
+    // Poll state: the thread's, and a searching thread's in poll_if_nothing_new(); guarded by
+    // poll_mutex_, which a load or poll holds throughout (taken before state_mutex_).
+    std::mutex poll_mutex_;
     std::int64_t floor_ = 0;                               // search_repository::ChangeMark
     std::unordered_map<std::int64_t, std::int64_t> seen_;  // seq → mark, for marks >= floor_
     std::chrono::steady_clock::time_point last_poll_;
@@ -116,6 +134,9 @@ private:
     bool poll_requested_ = false;
     std::uint64_t polls_started_ = 0;
     std::uint64_t polls_finished_ = 0;  // the number of the last poll finished (or failed)
+    // The snapshot of the first read of the last poll applied in full: the index holds every
+    // change it shows. Empty until the first poll after a load.
+    search_repository::Snapshot applied_snapshot_;
     std::thread thread_;
 };
 

@@ -15,7 +15,6 @@ constexpr db::Statement kLoadAfter{
     "search.load_after",
     "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules WHERE id > $2 ORDER BY id LIMIT $1",
 };
-#undef MOLVAULT_INDEX_COLUMNS
 
 constexpr db::Statement kCount{
     "search.count_molecules",
@@ -30,24 +29,32 @@ constexpr db::Statement kStoreEntry{
     "UPDATE molecules SET search_entry = $2 WHERE id = $1",
 };
 
-// The mark, as of the statement's snapshot. PostgreSQL: pg_snapshot_xmin, the oldest
-// transaction still running; every change with a smaller xid is committed (or rolled back), so
-// visible to this statement and any later one. SQLite: the next seq.
-#define MOLVAULT_MARK_POSTGRES \
-    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS value"
-#define MOLVAULT_MARK_SQLITE "SELECT COALESCE(MAX(seq), 0) + 1 AS value FROM molecule_changes"
+// The snapshot, as text (see Snapshot in the header). PostgreSQL: pg_current_snapshot(), the
+// statement's own. SQLite: the next seq, as of the statement.
+#define MOLVAULT_SNAPSHOT_POSTGRES "pg_current_snapshot()::text"
+#define MOLVAULT_SNAPSHOT_SQLITE \
+    "CAST((SELECT COALESCE(MAX(seq), 0) + 1 FROM molecule_changes) AS TEXT)"
+
+// The mark and the snapshot, as of the statement's snapshot. PostgreSQL: pg_snapshot_xmin, the
+// oldest transaction still running; every change with a smaller xid is committed (or rolled
+// back), so visible to this statement and any later one. SQLite: the next seq.
+#define MOLVAULT_MARK_POSTGRES                                                \
+    "SELECT pg_snapshot_xmin(s)::text::bigint AS value, s::text AS snapshot " \
+    "FROM pg_current_snapshot() AS s"
+#define MOLVAULT_MARK_SQLITE                                               \
+    "SELECT COALESCE(MAX(seq), 0) + 1 AS value, " MOLVAULT_SNAPSHOT_SQLITE \
+    " AS snapshot FROM molecule_changes"
 constexpr db::Statement kMarkPostgres{"search.change_mark", MOLVAULT_MARK_POSTGRES};
 constexpr db::Statement kMarkSqlite{"search.change_mark", MOLVAULT_MARK_SQLITE};
 
-// One round trip: the mark (column 0, in every row) and the changes after it, if any (one row
-// of NULLs after the mark when there are none).
-#define MOLVAULT_CHANGES(mark, position, filter)                                             \
-    "SELECT mark.value, c.seq, " position                                                    \
-    ", c.molecule_id, m.project_id, m.search_entry, "                                        \
-    "CASE WHEN m.id IS NOT NULL AND m.search_entry IS NULL THEN m.pickle END, m.id IS NULL " \
-    "FROM (" mark                                                                            \
-    ") AS mark LEFT JOIN (molecule_changes c LEFT JOIN molecules m ON "                      \
-    "m.id = c.molecule_id) ON " filter " AND c.seq > $2 ORDER BY c.seq LIMIT $3"
+// One round trip: the mark and the snapshot (columns 0 and 1, in every row) and the changes
+// after the mark, if any (one row of NULLs after them when there are none). One table and no
+// molecule data, so that it is quick to plan (PostgreSQL plans it afresh each time, since its
+// best plan depends on the mark) and cheap to read again while an older transaction holds the
+// mark back; index_rows() reads the molecules of the changes not applied yet.
+#define MOLVAULT_CHANGES(mark, position, filter)                                       \
+    "SELECT mark.value, mark.snapshot, c.seq, " position ", c.molecule_id FROM (" mark \
+    ") AS mark LEFT JOIN molecule_changes c ON " filter " AND c.seq > $2 ORDER BY c.seq LIMIT $3"
 constexpr db::Statement kChangesPostgres{
     "search.changes_since",
     MOLVAULT_CHANGES(MOLVAULT_MARK_POSTGRES, "c.xid::text::bigint", "c.xid >= $1::text::xid8"),
@@ -69,12 +76,34 @@ constexpr db::Statement kPruneSqlite{
     "DELETE FROM molecule_changes WHERE created_at < unixepoch() - $1",
 };
 
-constexpr db::Statement kOwnedProjects{
+// The snapshot (column 0, in every row) and the owner's projects, if any (one row with a NULL
+// id when there are none).
+#define MOLVAULT_OWNED_PROJECTS(snapshot) \
+    "SELECT " snapshot ", p.id FROM (SELECT 1) AS one LEFT JOIN projects p ON p.owner_id = $1"
+constexpr db::Statement kOwnedProjectsPostgres{
     "search.owned_projects",
-    "SELECT id FROM projects WHERE owner_id = $1",
+    MOLVAULT_OWNED_PROJECTS(MOLVAULT_SNAPSHOT_POSTGRES),
 };
+constexpr db::Statement kOwnedProjectsSqlite{
+    "search.owned_projects",
+    MOLVAULT_OWNED_PROJECTS(MOLVAULT_SNAPSHOT_SQLITE),
+};
+#undef MOLVAULT_OWNED_PROJECTS
+#undef MOLVAULT_SNAPSHOT_POSTGRES
+#undef MOLVAULT_SNAPSHOT_SQLITE
 
 // The ids come as one array parameter: PostgreSQL's array literal, SQLite's JSON array.
+constexpr db::Statement kIndexRowsPostgres{
+    "search.index_rows",
+    "SELECT " MOLVAULT_INDEX_COLUMNS " FROM molecules WHERE id = ANY($1::uuid[])",
+};
+constexpr db::Statement kIndexRowsSqlite{
+    "search.index_rows",
+    "SELECT " MOLVAULT_INDEX_COLUMNS
+    " FROM molecules WHERE id IN (SELECT value FROM json_each($1))",
+};
+#undef MOLVAULT_INDEX_COLUMNS
+
 constexpr db::Statement kSummariesPostgres{
     "search.summaries",
     "SELECT id, name, canonical_smiles FROM molecules WHERE id = ANY($1::uuid[])",
@@ -98,6 +127,21 @@ const db::Statement& by_backend(
     const db::Database& db, const db::Statement& postgres, const db::Statement& sqlite
 ) {
     return db.backend() == db::Backend::kPostgres ? postgres : sqlite;
+}
+
+// `ids` as one parameter: PostgreSQL's array literal, SQLite's JSON array. The ids are
+// canonical UUIDs (from the index or the database), so they need no escaping in either form.
+std::string id_list(const db::Database& db, std::span<const std::string> ids) {
+    const bool postgres = db.backend() == db::Backend::kPostgres;
+    std::string list = postgres ? "{" : "[";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) {
+            list += ',';
+        }
+        list += postgres ? ids[i] : '"' + ids[i] + '"';
+    }
+    list += postgres ? "}" : "]";
+    return list;
 }
 
 }  // namespace
@@ -145,17 +189,28 @@ ChangePage changes_since(
     );
     ChangePage page;
     page.mark = result.rows.at(0).integer(0);
+    page.snapshot = result.rows.at(0).text(1);
     for (const auto& row : result.rows) {
-        if (row.is_null(1)) {
+        if (row.is_null(2)) {
             continue;  // no changes: only the mark
         }
-        Change change{row.integer(1), row.integer(2), row.text(3), std::nullopt};
-        if (!row.boolean(7)) {  // the molecule still exists
-            change.row = index_row(row, 3);
-        }
-        page.changes.push_back(std::move(change));
+        page.changes.push_back({row.integer(2), row.integer(3), row.text(4)});
     }
     return page;
+}
+
+std::vector<IndexRow> index_rows(db::Database& db, std::span<const std::string> ids) {
+    if (ids.empty()) {
+        return {};
+    }
+    const auto result =
+        db.execute(by_backend(db, kIndexRowsPostgres, kIndexRowsSqlite), {id_list(db, ids)});
+    std::vector<IndexRow> rows;
+    rows.reserve(result.rows.size());
+    for (const auto& row : result.rows) {
+        rows.push_back(index_row(row, 0));
+    }
+    return rows;
 }
 
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {
@@ -167,31 +222,27 @@ std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention) {
         .affected_rows;
 }
 
-std::vector<std::string> owned_projects(db::Database& db, const auth::UserId& owner) {
-    std::vector<std::string> ids;
-    for (const auto& row : db.execute(kOwnedProjects, {owner.value}).rows) {
-        ids.push_back(row.text(0));
+OwnedProjects owned_projects(db::Database& db, const auth::UserId& owner) {
+    const auto result =
+        db.execute(by_backend(db, kOwnedProjectsPostgres, kOwnedProjectsSqlite), {owner.value});
+    OwnedProjects owned;
+    owned.snapshot = result.rows.at(0).text(0);
+    for (const auto& row : result.rows) {
+        if (!row.is_null(1)) {
+            owned.ids.push_back(row.text(1));
+        }
     }
-    return ids;
+    return owned;
 }
 
 std::vector<HitSummary> summaries(db::Database& db, std::span<const std::string> ids) {
     if (ids.empty()) {
         return {};
     }
-    // The ids are canonical UUIDs (from the index), so they need no escaping in either form.
-    const bool postgres = db.backend() == db::Backend::kPostgres;
-    std::string list = postgres ? "{" : "[";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i > 0) {
-            list += ',';
-        }
-        list += postgres ? ids[i] : '"' + ids[i] + '"';
-    }
-    list += postgres ? "}" : "]";
     std::vector<HitSummary> found;
     for (const auto& row :
-         db.execute(by_backend(db, kSummariesPostgres, kSummariesSqlite), {list}).rows) {
+         db.execute(by_backend(db, kSummariesPostgres, kSummariesSqlite), {id_list(db, ids)})
+             .rows) {
         found.push_back({row.text(0), row.text(1), row.text(2)});
     }
     return found;

@@ -47,31 +47,47 @@ using ChangeMark = std::int64_t;
 // Where the next poll must start reading so that it misses nothing committed after now.
 [[nodiscard]] ChangeMark change_mark(db::Database& db);
 
-// One change-log row and the current state of the molecule it names: `row` is nullopt when the
-// molecule no longer exists.
+// What had been committed as of a read, comparable across reads on any connection: two reads
+// with equal snapshots saw exactly the same changes. PostgreSQL: pg_current_snapshot() as text
+// ("xmin:xmax:running xids"): equal texts mean that the same transactions had committed. It
+// covers the whole server, so it changes whenever any transaction that wrote anything ends.
+// SQLite: the next seq (writers are serialised and seqs are never reused, so it grows with
+// every committed change).
+using Snapshot = std::string;
+
+// One change-log row: a molecule was inserted or deleted (index_rows() says which it is now).
 struct Change {
     std::int64_t seq = 0;
     ChangeMark mark = 0;  // the row's position as change_mark() counts (xid, or seq)
     std::string molecule_id;
-    std::optional<IndexRow> row;
 };
 
 struct ChangePage {
     ChangeMark mark = 0;  // change_mark() as of the read: where the next poll must start
+    Snapshot snapshot;    // as of the read
     std::vector<Change> changes;
 };
 
 // Up to `limit` changes at or after `from`, with seq > `after_seq`, in seq order, and the mark
-// as of the same read (one round trip).
+// and snapshot as of the same read (one round trip).
 [[nodiscard]] ChangePage changes_since(
     db::Database& db, ChangeMark from, std::int64_t after_seq, std::size_t limit
 );
 
+// The molecules of `ids` that exist now (any order; those gone are left out).
+[[nodiscard]] std::vector<IndexRow> index_rows(db::Database& db, std::span<const std::string> ids);
+
 // Deletes change-log rows older than `retention`; returns how many.
 std::int64_t prune_changes(db::Database& db, std::chrono::seconds retention);
 
-// The ids of the owner's projects.
-[[nodiscard]] std::vector<std::string> owned_projects(db::Database& db, const auth::UserId& owner);
+struct OwnedProjects {
+    std::vector<std::string> ids;
+    Snapshot snapshot;  // as of the same read
+};
+
+// The ids of the owner's projects, and the snapshot as of the same read (one round trip: a
+// search needs both).
+[[nodiscard]] OwnedProjects owned_projects(db::Database& db, const auth::UserId& owner);
 
 // What a search hit shows of its molecule.
 struct HitSummary {

@@ -18,11 +18,11 @@ constexpr std::chrono::seconds kLoadingRetry{5};
 constexpr std::size_t kCachedResults = 32;
 constexpr std::size_t kCachedHits = 2'000'000;
 
-// The projects searched: the caller's, or those of them the query names (404 for any other).
+// The projects searched: the caller's (`owned`), or those of them the query names (404 for
+// any other).
 std::vector<chem::ProjectKey> scope_of(
-    db::Database& db, const auth::UserId& caller, const std::vector<std::string>& named
+    const std::vector<std::string>& owned, const std::vector<std::string>& named
 ) {
-    const auto owned = search_repository::owned_projects(db, caller);
     std::vector<chem::ProjectKey> scope;
     if (named.empty()) {
         for (const auto& id : owned) {
@@ -165,12 +165,14 @@ SearchAnswer SearchService::search(
             .with_retry_after(kLoadingRetry);
     }
     // Every molecule committed before this search began, on any instance, is then in the
-    // index (unless that poll outlasts the budget: the answer is then as fresh as the last
+    // index: at once when nothing was committed since the last poll, else after one more
+    // poll (unless that poll outlasts the budget: the answer is then as fresh as the last
     // poll, at most SEARCH_POLL_INTERVAL_MS old).
-    (void)index_.catch_up(deadline);
+    const auto owned = search_repository::owned_projects(db_, caller);
+    (void)index_.catch_up(owned.snapshot, deadline);
     const auto generation = index_.generation();
     const auto index = index_.index();
-    const auto scope = scope_of(db_, caller, query.project_ids);
+    const auto scope = scope_of(owned.ids, query.project_ids);
     std::string key = query_key(query);
     for (const auto& project : scope) {
         key += '\n' + uuid_text(project);

@@ -318,6 +318,34 @@ protected:
         return ids;
     }
 
+    // SQL that inserts a copy of molecule $3 (every column, its search entry included) under
+    // the id $1 and structure key $2, as an administrator might.
+    std::string copy_molecule_sql() {
+        const auto columns = query(
+            {"molecule_columns",
+             "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+             "current_schema() AND table_name = 'molecules' ORDER BY ordinal_position"}
+        );
+        std::string names;
+        std::string values;
+        for (const auto& row : columns.rows) {
+            const auto& column = row.text(0);
+            names += (names.empty() ? "" : ", ") + column;
+            values += values.empty() ? "" : ", ";
+            if (column == "id") {
+                values += "$1::uuid";
+            } else if (column == "structure_key") {
+                values += "$2";
+            } else if (column == "name") {
+                values += "'out-of-order copy'";
+            } else {
+                values += column;
+            }
+        }
+        return "INSERT INTO molecules (" + names + ") SELECT " + values +
+               " FROM molecules WHERE id = $3::uuid";
+    }
+
     // Adds one molecule; returns its id.
     static std::string add(
         ApiCaller& who, const std::string& project_id, const std::string& smiles
@@ -971,30 +999,8 @@ TEST_P(Search, ATransactionThatCommitsAfterALaterOneIsNotMissed) {
     // An admin transaction inserts a copy of the molecule (every column, its search entry
     // included) under a new id, and stays open: its change-log row takes an earlier sequence
     // number than the API add below, but commits after it.
-    const auto columns = query(
-        {"molecule_columns",
-         "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-         "current_schema() AND table_name = 'molecules' ORDER BY ordinal_position"}
-    );
-    std::string names;
-    std::string values;
-    for (const auto& row : columns.rows) {
-        const auto& column = row.text(0);
-        names += (names.empty() ? "" : ", ") + column;
-        values += values.empty() ? "" : ", ";
-        if (column == "id") {
-            values += "$1::uuid";
-        } else if (column == "structure_key") {
-            values += "$2";
-        } else if (column == "name") {
-            values += "'out-of-order copy'";
-        } else {
-            values += column;
-        }
-    }
     const auto copy_id = std::string("c0ffee00-0000-4000-8000-000000000001");
-    const std::string copy_sql = "INSERT INTO molecules (" + names + ") SELECT " + values +
-                                 " FROM molecules WHERE id = $3::uuid";
+    const std::string copy_sql = copy_molecule_sql();
     const auto admin = database_->open();
     auto transaction = admin->begin();
     const auto inserted = transaction.execute(
@@ -1026,6 +1032,55 @@ TEST_P(Search, ATransactionThatCommitsAfterALaterOneIsNotMissed) {
         << "instance B missed a molecule whose transaction committed out of order";
     EXPECT_TRUE(eventually(deadline, [&] { return contains(exact_ids(on_a, octanol), copy_id); }))
         << "instance A missed it too";
+}
+
+TEST_P(Search, ASearchSeesEveryCommitMadeBeforeItBeganWithoutWaitingForThePollInterval) {
+    // Polls five seconds apart: only the poll a search asks for (or finds unnecessary) can make
+    // the first answer after each commit right. Every search below is tried once.
+    const EnvMap slow_polls = {{"SEARCH_POLL_INTERVAL_MS", "5000"}};
+    const auto a = start_ready(slow_polls);
+    const auto b = start_ready(slow_polls);
+    const auto token = sign_up(a->port(), "ada@example.com");
+    ApiCaller on_a(a->port(), token);
+    ApiCaller on_b(b->port(), token);
+    const auto first = project(on_a, "First");
+    const auto second = project(on_a, "Second");
+
+    for (const std::string smiles : {"CCCCCO", "CCCCCCO", "CCCCCCCO", "CCCCCCCCO"}) {
+        SCOPED_TRACE(smiles);
+        const auto id = add(on_a, first, smiles);
+        EXPECT_TRUE(contains(exact_ids(on_b, smiles), id)) << "B missed an add committed on A";
+        EXPECT_TRUE(contains(exact_ids(on_a, smiles), id));
+        ASSERT_EQ(on_a.send("DELETE", molecule_path(id)).status, 204);
+        EXPECT_TRUE(lacks(exact_ids(on_b, smiles), id)) << "B still found a deleted molecule";
+    }
+    if (GetParam() != db::Backend::kPostgres) {
+        return;  // SQLite commits cannot overtake each other
+    }
+
+    // A transaction that stays open across searches and commits after a later one.
+    const std::string octanol = "CCCCCCCCO";
+    const auto original = add(on_a, first, octanol);
+    const auto admin = database_->open();
+    auto transaction = admin->begin();
+    const auto copy_id = std::string("c0ffee00-0000-4000-8000-000000000002");
+    ASSERT_EQ(
+        transaction
+            .execute(
+                {"copy_molecule", copy_molecule_sql()},
+                {copy_id, std::string("out-of-order-copy"), original}
+            )
+            .affected_rows,
+        1
+    );
+    const std::string naphthalene = "c1ccc2ccccc2c1";
+    const auto later_id = add(on_a, second, naphthalene);
+    EXPECT_TRUE(contains(exact_ids(on_b, naphthalene), later_id));
+    EXPECT_TRUE(lacks(exact_ids(on_b, octanol), copy_id));
+    transaction.commit();
+    EXPECT_TRUE(contains(exact_ids(on_b, octanol), copy_id))
+        << "B missed a molecule whose transaction committed out of order";
+    EXPECT_TRUE(contains(exact_ids(on_a, octanol), copy_id));
 }
 
 TEST_P(Search, ConcurrentAddsOnTwoInstancesAreAllFoundOnBoth) {
