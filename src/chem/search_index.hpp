@@ -8,8 +8,9 @@
 // bonded element pairs (which SMARTS queries can use), stored bit-sliced (one column per bit),
 // so a substructure screen reads only the columns of the query's bits, rarest first, block by
 // block; the Morgan fingerprint (2,048 bits) in popcount order, so a Tanimoto threshold reads
-// one contiguous run; and hashes of the exact-search keys. Then the molecule ready for RDKit's
-// SubstructMatch (see MatchStore). Figures: bench/RESULTS.md.
+// one contiguous run; and hashes of the exact-search keys. Then the molecule ready for the
+// substructure matcher (see MatchStore and substructure_matcher.hpp). Figures:
+// bench/RESULTS.md.
 //
 // Results: every query returns ALL hits in scope (there is no cap), in a stable order so that a
 // caller can page by re-running the query: exact and substructure hits by molecule key
@@ -18,8 +19,8 @@
 // examined out of the total in scope); the hits it returns then are all the hits among the
 // molecules examined.
 //
-// Semantics follow RDKit 2022.09 exactly: substructure = RDKit SubstructMatch (recursion
-// possible, chirality only when asked, as the PostgreSQL cartridge's `@>` with
+// Semantics follow RDKit 2022.09 exactly: substructure = what RDKit's SubstructMatch answers
+// (recursion possible, chirality only when asked, as the PostgreSQL cartridge's `@>` with
 // rdkit.do_chiral_sss = false); similarity = Tanimoto on Morgan radius-2 2048-bit fingerprints
 // (GetMorganFingerprintAsBitVect(m, 2, 2048), the cartridge's morganbv_fp with
 // rdkit.morgan_fp_size = 2048), score >= threshold as DataStructs.TanimotoSimilarity computes
@@ -87,12 +88,13 @@ enum class QueryFormat {
     kSmarts,  // RDKit SMARTS (the cartridge's `m @> 'smarts'::qmol`)
 };
 
-// How the index holds molecules ready for SubstructMatch. Measured on zinc250k (drug-like, 23
-// heavy atoms median; bench/RESULTS.md): parsed, 11.0 KB per molecule (11.6 KB with screening)
-// and no cost per candidate; pickled, 0.39 KB (1.07 KB in all) but each candidate is read back
-// first (about 40 us), which made SMARTS queries that screening cannot narrow about 3 times
-// slower. Parsed is the default; choose pickles above about a million molecules or where memory
-// is short: 2M molecules take about 2.1 GiB pickled against 22 GiB parsed.
+// How the index holds molecules ready to match. Measured on zinc250k (drug-like, 23 heavy atoms
+// median; bench/RESULTS.md): parsed, 11.0 KB per molecule plus its MatchGraph (0.6 KB; 12.1 KB
+// in all with screening) and no cost per candidate; pickled, 0.39 KB (1.07 KB in all) but each
+// candidate is read back first (about 40 us), which made SMARTS queries that screening cannot
+// narrow about 3 times slower. Parsed is the default; choose pickles above about a million
+// molecules or where memory is short: 2M molecules take about 2.1 GiB pickled against 22 GiB
+// parsed.
 enum class MatchStore {
     kMolecules,  // parsed RDKit molecules
     kPickles,    // RDKit pickles, unpickled per candidate
