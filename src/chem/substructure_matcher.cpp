@@ -75,11 +75,61 @@ bool plain_atom_matches(const PlainAtom& query, const MatchGraph& graph, std::ui
            (query.radicals == 0 || query.radicals == graph.atom_field(Field::kRadicals, atom));
 }
 
-// RDKit's bondCompat for a plain query bond other than a dative one: an unspecified type on
-// either side matches anything, else the types must be equal.
-bool plain_bond_matches(std::uint16_t query_type, std::uint16_t target_type) {
-    constexpr auto kUnspecified = static_cast<std::uint16_t>(RDKit::Bond::UNSPECIFIED);
-    return query_type == kUnspecified || target_type == kUnspecified || query_type == target_type;
+// A query bond RDKit's bondCompat would judge on the target bond's type alone, as the matcher
+// judges it on the MatchGraph: a plain bond (from SMILES; an unspecified type on either side
+// matches anything, else the types must be equal) or one of the SMARTS bond queries written
+// most (`-`, `=`, `#`, `:` as "BondOrder", the implicit single-or-aromatic bond, `~`), not
+// negated, not combined. Dative bonds stay with RDKit (it also compares their ends).
+struct BondTest {
+    enum class Kind : std::uint8_t { kPlain, kOrder, kSingleOrAromatic, kAny };
+    Kind kind = Kind::kPlain;
+    std::uint16_t type = 0;
+
+    [[nodiscard]] bool passes(std::uint16_t target_type) const {
+        constexpr auto kUnspecified = static_cast<std::uint16_t>(RDKit::Bond::UNSPECIFIED);
+        constexpr auto kSingle = static_cast<std::uint16_t>(RDKit::Bond::SINGLE);
+        constexpr auto kAromatic = static_cast<std::uint16_t>(RDKit::Bond::AROMATIC);
+        switch (kind) {
+            case Kind::kPlain:
+                return type == kUnspecified || target_type == kUnspecified || type == target_type;
+            case Kind::kOrder:
+                return type == target_type;
+            case Kind::kSingleOrAromatic:
+                return target_type == kSingle || target_type == kAromatic;
+            case Kind::kAny:
+                return true;
+        }
+        return false;
+    }
+};
+
+std::optional<BondTest> bond_test(const RDKit::Bond& bond) {
+    if (bond.getBondType() == RDKit::Bond::DATIVE) {
+        return std::nullopt;
+    }
+    if (!bond.hasQuery()) {
+        return BondTest{BondTest::Kind::kPlain, static_cast<std::uint16_t>(bond.getBondType())};
+    }
+    const auto* query = bond.getQuery();
+    if (query->getNegation() || query->beginChildren() != query->endChildren()) {
+        return std::nullopt;
+    }
+    const auto& description = query->getDescription();
+    if (description == "BondNull") {
+        return BondTest{BondTest::Kind::kAny, 0};
+    }
+    const auto* equals = dynamic_cast<const RDKit::BOND_EQUALS_QUERY*>(query);
+    if (equals == nullptr || equals->getTol() != 0 || equals->getVal() < 0 ||
+        equals->getVal() > static_cast<int>(kMaxGraphIndex)) {
+        return std::nullopt;
+    }
+    if (description == "BondOrder") {
+        return BondTest{BondTest::Kind::kOrder, static_cast<std::uint16_t>(equals->getVal())};
+    }
+    if (description == "SingleOrAromaticBond" && equals->getVal() == 1) {
+        return BondTest{BondTest::Kind::kSingleOrAromatic, 0};
+    }
+    return std::nullopt;
 }
 
 // Every recursive query ($(...)) in an atom's query tree, including those nested in a
@@ -165,41 +215,25 @@ MatchGraph::MatchGraph(const RDKit::ROMol& mol) {
         field(AtomField::kRadicals, a) = static_cast<std::uint16_t>(atom->getNumRadicalElectrons());
     }
     data_ = std::move(data);
+    atom_pointers_.assign(atoms, nullptr);
+    for (const auto* atom : mol.atoms()) {
+        atom_pointers_[atom->getIdx()] = atom;
+    }
+    bond_pointers_.assign(bonds, nullptr);
+    for (const auto* bond : mol.bonds()) {
+        bond_pointers_[bond->getIdx()] = bond;
+    }
 }
 
 // The target being matched, and which of its atoms the partial embedding uses.
 struct SubstructureMatcher::Target {
-    const RDKit::ROMol* mol = nullptr;
     const MatchGraph* graph = nullptr;
     MatchGraph scratch;  // the graph, for a target that came without one
     std::vector<std::uint8_t> used;
-    // RDKit's atoms and bonds, looked up once each when a query atom or bond needs them.
-    std::vector<const RDKit::Atom*> atom_pointers;
-    std::vector<const RDKit::Bond*> bond_pointers;
 
-    void load(const RDKit::ROMol& target, const MatchGraph& target_graph) {
-        mol = &target;
+    void load(const MatchGraph& target_graph) {
         graph = &target_graph;
         used.assign(graph->atoms(), 0);
-        atom_pointers.assign(graph->atoms(), nullptr);
-        bond_pointers.assign(graph->bonds(), nullptr);
-    }
-
-    const RDKit::Atom* atom(std::uint32_t index) {
-        auto& pointer = atom_pointers[index];
-        if (pointer == nullptr) {
-            pointer = mol->getAtomWithIdx(index);
-        }
-        return pointer;
-    }
-
-    // The bond `index`, which joins atoms a and b.
-    const RDKit::Bond* bond(std::uint32_t index, std::uint32_t a, std::uint32_t b) {
-        auto& pointer = bond_pointers[index];
-        if (pointer == nullptr) {
-            pointer = mol->getBondBetweenAtoms(a, b);
-        }
-        return pointer;
     }
 
     [[nodiscard]] std::optional<std::uint32_t> bond_between(std::uint32_t a, std::uint32_t b)
@@ -228,10 +262,10 @@ struct SubstructureMatcher::Plan {
     std::vector<const RDKit::Atom*> atoms;
     std::vector<const RDKit::Bond*> bonds;
     std::vector<unsigned> degrees;
-    // Plain (SMILES) atoms and bonds, compared on the MatchGraph's fields; null for a query
-    // atom or bond, which RDKit evaluates.
+    // Plain (SMILES) atoms and simple bonds, compared on the MatchGraph's fields; null for
+    // the others, which RDKit evaluates.
     std::vector<std::optional<PlainAtom>> plain_atoms;
-    std::vector<std::optional<std::uint16_t>> plain_bond_types;
+    std::vector<std::optional<BondTest>> bond_tests;
     std::vector<Step> steps;
     // Per target: RDKit's atom and bond predicates, evaluated once per pair (kUnknown before).
     std::vector<std::int8_t> atom_fits_cache;
@@ -247,11 +281,7 @@ struct SubstructureMatcher::Plan {
         }
         for (const auto* bond : mol.bonds()) {
             bonds.push_back(bond);
-            plain_bond_types.push_back(
-                bond->hasQuery() || bond->getBondType() == RDKit::Bond::DATIVE
-                    ? std::nullopt
-                    : std::optional(static_cast<std::uint16_t>(bond->getBondType()))
-            );
+            bond_tests.push_back(bond_test(*bond));
         }
         image.assign(atoms.size(), 0);
         std::vector<bool> placed(atoms.size(), false);
@@ -311,27 +341,27 @@ struct SubstructureMatcher::Plan {
         return pinned ? place(target, 0, *pinned) : extend(target, 0);
     }
 
-    bool atom_fits(Target& target, std::uint32_t atom, std::uint32_t on) {
+    bool atom_fits(const Target& target, std::uint32_t atom, std::uint32_t on) {
         if (plain_atoms[atom]) {
             return plain_atom_matches(*plain_atoms[atom], *target.graph, on);
         }
         auto& known = atom_fits_cache[atom * target.graph->atoms() + on];
         if (known == kUnknown) {
-            known = RDKit::atomCompat(atoms[atom], target.atom(on), kParameters) ? 1 : 0;
+            known =
+                RDKit::atomCompat(atoms[atom], target.graph->atom_pointer(on), kParameters) ? 1 : 0;
         }
         return known == 1;
     }
 
-    // Query bond `bond` on the target's bond `on`, which joins target atoms a and b.
-    bool bond_fits(
-        Target& target, std::uint32_t bond, std::uint32_t on, std::uint32_t a, std::uint32_t b
-    ) {
-        if (plain_bond_types[bond]) {
-            return plain_bond_matches(*plain_bond_types[bond], target.graph->bond_type(on));
+    // Query bond `bond` on the target's bond `on`.
+    bool bond_fits(const Target& target, std::uint32_t bond, std::uint32_t on) {
+        if (bond_tests[bond]) {
+            return bond_tests[bond]->passes(target.graph->bond_type(on));
         }
         auto& known = bond_fits_cache[bond * target.graph->bonds() + on];
         if (known == kUnknown) {
-            known = RDKit::bondCompat(bonds[bond], target.bond(on, a, b), kParameters) ? 1 : 0;
+            known =
+                RDKit::bondCompat(bonds[bond], target.graph->bond_pointer(on), kParameters) ? 1 : 0;
         }
         return known == 1;
     }
@@ -345,7 +375,7 @@ struct SubstructureMatcher::Plan {
         }
         for (const auto& [other, bond] : s.closures) {
             const auto target_bond = target.bond_between(on, image[other]);
-            if (!target_bond || !bond_fits(target, bond, *target_bond, on, image[other])) {
+            if (!target_bond || !bond_fits(target, bond, *target_bond)) {
                 return false;
             }
         }
@@ -373,8 +403,7 @@ struct SubstructureMatcher::Plan {
         const auto from = image[*s.parent];
         for (auto k = graph.first(from); k < graph.first(from + 1); ++k) {
             const auto to = graph.neighbour(k);
-            if (bond_fits(target, s.parent_bond, graph.bond(k), from, to) &&
-                place(target, step, to)) {
+            if (bond_fits(target, s.parent_bond, graph.bond(k)) && place(target, step, to)) {
                 return true;
             }
         }
@@ -407,7 +436,7 @@ bool SubstructureMatcher::matches(const RDKit::ROMol& target, const MatchGraph& 
         RDKit::MatchVectType match;
         return RDKit::SubstructMatch(target, *query_, match, true, use_chirality_);
     }
-    target_->load(target, graph);
+    target_->load(graph);
     for (auto& plan : plans_) {
         plan->begin(*target_);
     }

@@ -37,10 +37,11 @@ namespace molvault::chem {
 
 // A molecule's graph as the matcher walks it: for each atom its neighbours and the bonds to
 // them, and the atom and bond properties a plain (SMILES) query compares: element, ring count,
-// charge, isotope and radicals per atom, type per bond. About 24 bytes per atom in one array.
-// Built once per molecule and kept next to it (the search index does), it spares a match the
-// walk through RDKit's atoms and bonds, which in a large index is mostly cache misses.
-// Immutable once built.
+// charge, isotope and radicals per atom, type per bond; and pointers to RDKit's atoms and
+// bonds for the query atoms and bonds RDKit evaluates. About 40 bytes per atom. Built once per
+// molecule and kept next to it (the search index does), it spares a match the walk through
+// RDKit's graph, which in a large index is mostly cache misses. Immutable once built; points
+// into the molecule, which must outlive it.
 class MatchGraph {
 public:
     MatchGraph() = default;
@@ -73,7 +74,17 @@ public:
         return data_[atom_fields_at() + kAtomFields * atoms() + bond_index];
     }
 
-    [[nodiscard]] std::size_t bytes() const { return sizeof(*this) + data_.capacity() * 2; }
+    [[nodiscard]] const RDKit::Atom* atom_pointer(std::uint32_t atom) const {
+        return atom_pointers_[atom];
+    }
+    [[nodiscard]] const RDKit::Bond* bond_pointer(std::uint32_t bond_index) const {
+        return bond_pointers_[bond_index];
+    }
+
+    [[nodiscard]] std::size_t bytes() const {
+        return sizeof(*this) + data_.capacity() * sizeof(std::uint16_t) +
+               (atom_pointers_.capacity() + bond_pointers_.capacity()) * sizeof(void*);
+    }
 
 private:
     static constexpr std::size_t kHeader = 2;  // atoms, bonds
@@ -81,6 +92,8 @@ private:
     [[nodiscard]] std::size_t atom_fields_at() const { return neighbours_at() + 4 * bonds(); }
 
     std::vector<std::uint16_t> data_;
+    std::vector<const RDKit::Atom*> atom_pointers_;
+    std::vector<const RDKit::Bond*> bond_pointers_;
 };
 
 class SubstructureMatcher {

@@ -363,7 +363,8 @@ TEST_F(NciSearch, PickleStoreFindsWhatParsedMoleculesFind) {
 // The matcher compares plain (SMILES) atoms and bonds on its own copy of their fields and walks
 // its own adjacency arrays: targets and queries that differ in exactly those fields (isotopes,
 // dummy labels, charges, radicals, ring counts, dative bonds, several components, recursive
-// SMARTS nested two deep) give RDKit's hits, held parsed or pickled.
+// SMARTS nested two deep, the SMARTS bond queries it reads itself and some it leaves to RDKit)
+// give RDKit's hits, held parsed or pickled.
 TEST(SubstructureMatcher, CornerCasesGiveRdkitsHitsInBothStores) {
     const std::vector<std::string> targets = {
         "[13CH3]CC(=O)O",
@@ -435,6 +436,16 @@ TEST(SubstructureMatcher, CornerCasesGiveRdkitsHitsInBothStores) {
         {"smarts", "[#8].[#8].[#8]"},
         {"smarts", "[!$(C=O);O]"},
         {"smarts", "[$([#7]->[Cu])]"},
+        {"smarts", "c:c"},
+        {"smarts", "C-C"},
+        {"smarts", "C=O"},
+        {"smarts", "C#N"},
+        {"smarts", "C~O"},
+        {"smarts", "c!-c"},
+        {"smarts", "[#6]!@[#6]"},
+        {"smarts", "C-,=C"},
+        {"smarts", "cC"},
+        {"smarts", "[#7]->[Cu]"},
     };
     std::vector<std::string> lines;
     for (const auto& [format, text] : queries) {
