@@ -132,33 +132,15 @@ std::optional<BondTest> bond_test(const RDKit::Bond& bond) {
     return std::nullopt;
 }
 
-// Every recursive query ($(...)) in an atom's query tree, including those nested in a
-// recursive query's own molecule, innermost first: the order their root sets must be filled.
-void collect_recursive(
-    const RDKit::ROMol& mol, std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
-);
-
-void collect_recursive(
-    RDKit::QueryAtom::QUERYATOM_QUERY* node,
-    std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
+// The recursive queries ($(...)) in an atom's query tree, not those nested in their molecules.
+void recursive_queries(
+    RDKit::QueryAtom::QUERYATOM_QUERY* node, std::vector<RDKit::RecursiveStructureQuery*>& found
 ) {
     if (node->getDescription() == "RecursiveStructure") {
-        auto* recursive = static_cast<RDKit::RecursiveStructureQuery*>(node);
-        collect_recursive(*recursive->getQueryMol(), innermost_first);
-        innermost_first.push_back(recursive);
+        found.push_back(static_cast<RDKit::RecursiveStructureQuery*>(node));
     }
     for (auto child = node->beginChildren(); child != node->endChildren(); ++child) {
-        collect_recursive(child->get(), innermost_first);
-    }
-}
-
-void collect_recursive(
-    const RDKit::ROMol& mol, std::vector<RDKit::RecursiveStructureQuery*>& innermost_first
-) {
-    for (const auto* atom : mol.atoms()) {
-        if (atom->hasQuery()) {
-            collect_recursive(atom->getQuery(), innermost_first);
-        }
+        recursive_queries(child->get(), found);
     }
 }
 
@@ -225,16 +207,10 @@ MatchGraph::MatchGraph(const RDKit::ROMol& mol) {
     }
 }
 
-// The target being matched, and which of its atoms the partial embedding uses.
+// The target being matched.
 struct SubstructureMatcher::Target {
     const MatchGraph* graph = nullptr;
     MatchGraph scratch;  // the graph, for a target that came without one
-    std::vector<std::uint8_t> used;
-
-    void load(const MatchGraph& target_graph) {
-        graph = &target_graph;
-        used.assign(graph->atoms(), 0);
-    }
 
     [[nodiscard]] std::optional<std::uint32_t> bond_between(std::uint32_t a, std::uint32_t b)
         const {
@@ -258,7 +234,12 @@ struct SubstructureMatcher::Plan {
         std::vector<std::pair<std::uint32_t, std::uint32_t>> closures;  // placed atom, bond
     };
 
-    RDKit::RecursiveStructureQuery* fills = nullptr;  // a recursive query's root set, or null
+    // For a recursive query's plan: the query whose root set it fills, and per target atom
+    // whether that atom is in the set (kUnknown until an atom query asks).
+    RDKit::RecursiveStructureQuery* fills = nullptr;
+    std::vector<std::int8_t> membership;
+    // Per query atom: the plans of the recursive queries in its query tree.
+    std::vector<std::vector<Plan*>> recursive;
     std::vector<const RDKit::Atom*> atoms;
     std::vector<const RDKit::Bond*> bonds;
     std::vector<unsigned> degrees;
@@ -271,6 +252,7 @@ struct SubstructureMatcher::Plan {
     std::vector<std::int8_t> atom_fits_cache;
     std::vector<std::int8_t> bond_fits_cache;
     std::vector<std::uint32_t> image;  // query atom -> target atom, for placed atoms
+    std::vector<std::uint8_t> used;    // target atoms in this plan's partial embedding
 
     // root: the atom a recursive query's embedding must map onto the atom it tests.
     Plan(const RDKit::ROMol& mol, std::optional<std::uint32_t> root) {
@@ -284,6 +266,7 @@ struct SubstructureMatcher::Plan {
             bond_tests.push_back(bond_test(*bond));
         }
         image.assign(atoms.size(), 0);
+        recursive.resize(atoms.size());
         std::vector<bool> placed(atoms.size(), false);
         while (steps.size() < atoms.size()) {
             // Next: the atom with the most bonds to placed atoms (ring closures first), then
@@ -329,11 +312,28 @@ struct SubstructureMatcher::Plan {
     void begin(const Target& target) {
         atom_fits_cache.assign(atoms.size() * target.graph->atoms(), kUnknown);
         bond_fits_cache.assign(bonds.size() * target.graph->bonds(), kUnknown);
+        used.assign(target.graph->atoms(), 0);
+        if (fills != nullptr) {
+            fills->clear();
+            membership.assign(target.graph->atoms(), kUnknown);
+        }
+    }
+
+    // Puts target atom `on` in this recursive query's root set if an embedding of its molecule
+    // can put the root there: decided the first time an atom query asks, as RDKit's set
+    // lookups only need the atoms they are asked about.
+    void decide_membership(const Target& target, std::uint32_t on) {
+        if (membership[on] == kUnknown) {
+            membership[on] = embeds(target, on) ? 1 : 0;
+            if (membership[on] == 1) {
+                fills->insert(static_cast<int>(on));
+            }
+        }
     }
 
     // Whether the query embeds in the target (begin() called for it), with the first step's
     // atom on `pinned` if given.
-    bool embeds(Target& target, std::optional<std::uint32_t> pinned) {
+    bool embeds(const Target& target, std::optional<std::uint32_t> pinned) {
         if (atoms.empty() || atoms.size() > target.graph->atoms() ||
             bonds.size() > target.graph->bonds()) {
             return false;
@@ -347,6 +347,9 @@ struct SubstructureMatcher::Plan {
         }
         auto& known = atom_fits_cache[atom * target.graph->atoms() + on];
         if (known == kUnknown) {
+            for (auto* inner : recursive[atom]) {
+                inner->decide_membership(target, on);
+            }
             known =
                 RDKit::atomCompat(atoms[atom], target.graph->atom_pointer(on), kParameters) ? 1 : 0;
         }
@@ -367,9 +370,9 @@ struct SubstructureMatcher::Plan {
     }
 
     // Tries the step's atom on target atom `on`, then the steps after it.
-    bool place(Target& target, std::size_t step, std::uint32_t on) {
+    bool place(const Target& target, std::size_t step, std::uint32_t on) {
         const Step& s = steps[step];
-        if (target.used[on] != 0 || target.graph->degree(on) < degrees[s.atom] ||
+        if (used[on] != 0 || target.graph->degree(on) < degrees[s.atom] ||
             !atom_fits(target, s.atom, on)) {
             return false;
         }
@@ -380,13 +383,13 @@ struct SubstructureMatcher::Plan {
             }
         }
         image[s.atom] = on;
-        target.used[on] = 1;
+        used[on] = 1;
         const bool found = extend(target, step + 1);
-        target.used[on] = 0;
+        used[on] = 0;
         return found;
     }
 
-    bool extend(Target& target, std::size_t step) {
+    bool extend(const Target& target, std::size_t step) {
         if (step == steps.size()) {
             return true;
         }
@@ -416,15 +419,27 @@ SubstructureMatcher::SubstructureMatcher(const RDKit::ROMol& query, bool use_chi
       use_chirality_(use_chirality),
       target_(std::make_unique<Target>()) {
     plans_.push_back(std::make_unique<Plan>(*query_, std::nullopt));
-    std::vector<RDKit::RecursiveStructureQuery*> recursive;
-    collect_recursive(*query_, recursive);
-    for (auto* query_node : recursive) {
-        const auto& mol = *query_node->getQueryMol();
-        int root = 0;
-        mol.getPropIfPresent(RDKit::common_properties::_queryRootAtom, root);
-        auto plan = std::make_unique<Plan>(mol, static_cast<std::uint32_t>(root));
-        plan->fills = query_node;
-        plans_.push_back(std::move(plan));
+    link_recursive(*plans_.front());
+}
+
+// Gives each recursive query in the plan's atoms a plan of its own, recursively.
+void SubstructureMatcher::link_recursive(Plan& plan) {
+    for (std::size_t atom = 0; atom < plan.atoms.size(); ++atom) {
+        if (!plan.atoms[atom]->hasQuery()) {
+            continue;
+        }
+        std::vector<RDKit::RecursiveStructureQuery*> found;
+        recursive_queries(plan.atoms[atom]->getQuery(), found);
+        for (auto* query_node : found) {
+            const auto& mol = *query_node->getQueryMol();
+            int root = 0;
+            mol.getPropIfPresent(RDKit::common_properties::_queryRootAtom, root);
+            auto inner = std::make_unique<Plan>(mol, static_cast<std::uint32_t>(root));
+            inner->fills = query_node;
+            plan.recursive[atom].push_back(inner.get());
+            plans_.push_back(std::move(inner));
+            link_recursive(*plans_.back());
+        }
     }
 }
 
@@ -436,32 +451,16 @@ bool SubstructureMatcher::matches(const RDKit::ROMol& target, const MatchGraph& 
         RDKit::MatchVectType match;
         return RDKit::SubstructMatch(target, *query_, match, true, use_chirality_);
     }
-    target_->load(graph);
+    target_->graph = &graph;
     for (auto& plan : plans_) {
         plan->begin(*target_);
     }
-    find_recursive_roots();
     return plans_.front()->embeds(*target_, std::nullopt);
 }
 
 bool SubstructureMatcher::matches(const RDKit::ROMol& target) {
     target_->scratch = MatchGraph(target);
     return matches(target, target_->scratch);
-}
-
-// Fills each recursive query's set with the target atoms it matches (the atoms an embedding of
-// its molecule can put its root on), innermost first, as RDKit's SubstructMatch does before
-// matching.
-void SubstructureMatcher::find_recursive_roots() {
-    for (std::size_t i = 1; i < plans_.size(); ++i) {
-        Plan& plan = *plans_[i];
-        plan.fills->clear();
-        for (std::uint32_t on = 0; on < target_->graph->atoms(); ++on) {
-            if (plan.embeds(*target_, on)) {
-                plan.fills->insert(static_cast<int>(on));
-            }
-        }
-    }
 }
 
 }  // namespace molvault::chem

@@ -3,14 +3,16 @@
 // (recursion possible, chirality off), found faster for the search engine's many candidates.
 //
 // RDKit decides whether one query atom or bond may stand for one target atom or bond
-// (RDKit::atomCompat and bondCompat, the predicates its own VF2 uses), so every query feature
-// RDKit knows means the same here. What is ours is the search for an embedding: the query's
-// atoms in a fixed order chosen once per query (each atom next to one already placed, so its
-// candidates are that atom's image's neighbours, not the whole target), predicates evaluated
-// at most once per target and pair, no allocation per target once warm, and recursive SMARTS
-// ($(...)) answered per target atom with the root pinned. RDKit's VF2 instead tries every
-// target atom at each step and re-evaluates predicates; on zinc250k this is several times
-// faster (bench/RESULTS.md).
+// (RDKit::atomCompat and bondCompat, the predicates its own VF2 uses), except for plain
+// (SMILES) atoms and bonds and the common SMARTS bond queries, which are compared on a compact
+// copy of the fields RDKit reads (MatchGraph; tests/unit/chem_search_index_test.cpp holds the
+// two against each other). What is ours is the search for an embedding: the query's atoms in a
+// fixed order chosen once per query (each atom next to one already placed, so its candidates
+// are that atom's image's neighbours, not the whole target), predicates evaluated at most once
+// per target and pair, and recursive SMARTS ($(...)) decided per target atom, with the root
+// pinned, only for the atoms a query atom asks about. RDKit's VF2 instead tries every target
+// atom at each step, re-evaluates predicates and fills every recursive query for every atom
+// first. On zinc250k this is 2-6 times faster (bench/RESULTS.md).
 //
 // One difference: RDKit collects a recursive SMARTS's root atoms from at most 1,000
 // embeddings (vf2_all's default limit), so in a target with more embeddings than that it can
@@ -112,11 +114,11 @@ private:
     struct Plan;    // one query molecule's search order; substructure_matcher.cpp
     struct Target;  // the current target and the matcher's scratch state for it
 
-    void find_recursive_roots();
+    void link_recursive(Plan& plan);
 
     std::unique_ptr<RDKit::ROMol> query_;
     bool use_chirality_ = false;
-    // The main query's plan first, then one per recursive query, innermost first.
+    // The main query's plan first, then one per recursive query.
     std::vector<std::unique_ptr<Plan>> plans_;
     std::unique_ptr<Target> target_;
 };
