@@ -550,6 +550,29 @@ std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<Clause>&
     return candidates;
 }
 
+// Matches a chunk's screened candidates, adding the hits; returns the rows examined: all of
+// them, or those before the candidate at which the deadline passed.
+std::size_t match_candidates(
+    const Chunk& chunk,
+    const std::vector<std::uint32_t>& candidates,
+    SubstructureMatcher& matcher,
+    const ProjectKey& project,
+    SearchClock::time_point deadline,
+    std::vector<SearchHit>& hits
+) {
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (c % kDeadlineCheckInterval == kDeadlineCheckInterval - 1 &&
+            SearchClock::now() >= deadline) {
+            return candidates[c];  // rows before it: screened or matched
+        }
+        const auto row = candidates[c];
+        if (contains(chunk.match[row], matcher)) {
+            hits.push_back(SearchHit{chunk.ids[row], project, 1.0});
+        }
+    }
+    return chunk.rows;
+}
+
 bool by_molecule(const SearchHit& a, const SearchHit& b) { return a.molecule < b.molecule; }
 
 bool by_score(const SearchHit& a, const SearchHit& b) {
@@ -1055,27 +1078,39 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
         rarest_first.push_back(std::move(clauses[i]));
     }
 
-    const bool use_chirality = query.use_chirality;
+    // A matcher holds per-target state, so each chunk borrows one of its own; they are kept
+    // for the next chunks, since copying the query for every chunk cost a quarter of a
+    // selective search's time.
+    std::mutex idle_mutex;
+    std::vector<std::unique_ptr<SubstructureMatcher>> idle;
+    const auto borrow = [&idle_mutex, &idle, &query_mol, &query] {
+        std::unique_ptr<SubstructureMatcher> matcher;
+        {
+            const std::lock_guard lock(idle_mutex);
+            if (!idle.empty()) {
+                matcher = std::move(idle.back());
+                idle.pop_back();
+            }
+        }
+        return matcher ? std::move(matcher)
+                       : std::make_unique<SubstructureMatcher>(*query_mol, query.use_chirality);
+    };
+    const auto give_back = [&idle_mutex, &idle](std::unique_ptr<SubstructureMatcher> matcher) {
+        const std::lock_guard lock(idle_mutex);
+        idle.push_back(std::move(matcher));
+    };
     const auto scan =
-        [&rarest_first, &query_mol, use_chirality, deadline](const State::Work& work, auto& hits) {
+        [&rarest_first, &borrow, &give_back, deadline](const State::Work& work, auto& hits) {
             const Chunk& chunk = *work.chunk;
             const auto candidates = screen(chunk, rarest_first);
             if (candidates.empty()) {
                 return chunk.rows;
             }
-            // One per chunk: a matcher holds per-target state.
-            SubstructureMatcher matcher(*query_mol, use_chirality);
-            for (std::size_t c = 0; c < candidates.size(); ++c) {
-                if (c % kDeadlineCheckInterval == kDeadlineCheckInterval - 1 &&
-                    SearchClock::now() >= deadline) {
-                    return std::size_t{candidates[c]};  // rows before it: screened or matched
-                }
-                const auto row = candidates[c];
-                if (contains(chunk.match[row], matcher)) {
-                    hits.push_back(SearchHit{chunk.ids[row], work.project, 1.0});
-                }
-            }
-            return chunk.rows;
+            auto matcher = borrow();
+            const auto examined =
+                match_candidates(chunk, candidates, *matcher, work.project, deadline, hits);
+            give_back(std::move(matcher));
+            return examined;
         };
     auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
     std::sort(result.hits.begin(), result.hits.end(), by_molecule);
