@@ -192,6 +192,7 @@ MatchGraph::MatchGraph(const RDKit::ROMol& mol) {
         }
         field(AtomField::kElement, a) = static_cast<std::uint16_t>(atom->getAtomicNum());
         field(AtomField::kRings, a) = static_cast<std::uint16_t>(rings.numAtomRings(a));
+        // A negative charge wraps around; charges are only compared for equality and zero.
         field(AtomField::kCharge, a) = static_cast<std::uint16_t>(atom->getFormalCharge());
         field(AtomField::kIsotope, a) = static_cast<std::uint16_t>(atom->getIsotope());
         field(AtomField::kRadicals, a) = static_cast<std::uint16_t>(atom->getNumRadicalElectrons());
@@ -431,6 +432,10 @@ void SubstructureMatcher::link_recursive(Plan& plan) {
         std::vector<RDKit::RecursiveStructureQuery*> found;
         recursive_queries(plan.atoms[atom]->getQuery(), found);
         for (auto* query_node : found) {
+            if (query_node->getQueryMol() == nullptr) {
+                query_node->clear();  // no molecule: RDKit leaves its root set empty too
+                continue;
+            }
             const auto& mol = *query_node->getQueryMol();
             int root = 0;
             mol.getPropIfPresent(RDKit::common_properties::_queryRootAtom, root);

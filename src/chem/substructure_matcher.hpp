@@ -10,9 +10,10 @@
 // fixed order chosen once per query (each atom next to one already placed, so its candidates
 // are that atom's image's neighbours, not the whole target), predicates evaluated at most once
 // per target and pair, and recursive SMARTS ($(...)) decided per target atom, with the root
-// pinned, only for the atoms a query atom asks about. RDKit's VF2 instead tries every target
-// atom at each step, re-evaluates predicates and fills every recursive query for every atom
-// first. On zinc250k this is 2-6 times faster (bench/RESULTS.md).
+// pinned, only for the atoms a query atom asks about. RDKit's VF2 instead scans every target
+// atom at each step for the next candidate, re-evaluates predicates and fills every recursive query
+// for every atom first. On zinc250k's benchmark sets this took 1.3 (Lewis SMARTS) to 5.7
+// (fragqueries) times less time in all (bench/RESULTS.md).
 //
 // One difference: RDKit collects a recursive SMARTS's root atoms from at most 1,000
 // embeddings (vf2_all's default limit), so in a target with more embeddings than that it can
