@@ -261,8 +261,14 @@ TEST(HttpServer, ReadinessChecksTheDatabaseAndRedis) {
     {
         MolvaultProcess server(EnvMap{{"REDIS_URL", test_services().redis_url}});
         HttpClient client(server.port());
-        const auto ready = client.get("/health/ready");
-        EXPECT_EQ(ready.status, 200);
+        // Readiness also waits for the search index, which loads (in milliseconds here) on its
+        // own thread after the server starts listening.
+        auto ready = client.get("/health/ready");
+        for (int attempt = 0; ready.status != 200 && attempt < 100; ++attempt) {
+            std::this_thread::sleep_for(50ms);
+            ready = client.get("/health/ready");
+        }
+        EXPECT_EQ(ready.status, 200) << ready.body;
         EXPECT_EQ(ready.json()["checks"]["database"], "ok");
         EXPECT_EQ(ready.json()["checks"]["redis"], "ok");
     }
