@@ -25,6 +25,7 @@
 #include <RDGeneral/versions.h>
 
 #include "chem/fingerprint_kernels.hpp"
+#include "chem/path_keys.hpp"
 #include "chem/structure_impl.hpp"
 #include "chem/substructure_matcher.hpp"
 #include "common/worker_pool.hpp"
@@ -36,10 +37,14 @@ namespace {
 // copy-on-write: a write rebuilds only the chunks it touches.
 constexpr std::size_t kChunkRows = 2048;
 constexpr std::size_t kChunkWords = kChunkRows / 64;
-// The substructure screen walks a chunk in blocks of this many 64-molecule words: 512
-// molecules, so each column read is one 64-byte cache line.
-constexpr std::size_t kBlockWords = 8;
 constexpr std::size_t kCacheLine = 64;
+// The substructure screen stops reading clauses for a word of molecules once this many in a
+// row have dropped none of them: the later clauses are common bits that seldom drop any, each
+// costs a cache miss, and the matcher rejects a candidate in about a microsecond.
+constexpr std::size_t kScreenPatience = 16;
+// Substructure candidates below which one thread matches them all: handing work to the pool
+// costs about as much as matching this many.
+constexpr std::size_t kParallelCandidates = 64;
 constexpr unsigned kMorganRadius = 2;
 // Similarity rows scored per kernel call (the counts live on the stack).
 constexpr std::size_t kScoreBatch = 256;
@@ -58,12 +63,15 @@ constexpr std::size_t kMoleculeBaseBytes = 1'550;
 constexpr std::size_t kBytesPerAtom = 240;
 constexpr std::size_t kBytesPerBond = 155;
 
-// The substructure screen's bits per molecule: the RDKit pattern fingerprint, then our own
-// features, which SMARTS queries (whose atoms the pattern fingerprint mostly skips) can use:
-// one bit per element present, and one per bonded element pair (hashed into 128 bits).
+// The substructure screen's bits per molecule: the RDKit pattern fingerprint, which SMARTS
+// queries read; our own features, which SMARTS queries (whose atoms the pattern fingerprint
+// mostly skips) can use: one bit per element present, and one per bonded element pair (hashed
+// into 128 bits); then the path keys (path_keys.hpp), which SMILES queries read instead of
+// the pattern fingerprint.
 constexpr std::size_t kElementBits = 128;
 constexpr std::size_t kPairBits = 128;
-constexpr std::size_t kScreenBits = kFingerprintBits + kElementBits + kPairBits;
+constexpr std::size_t kPathKeysOffset = kFingerprintBits + kElementBits + kPairBits;
+constexpr std::size_t kScreenBits = kPathKeysOffset + kPathKeyBits;
 constexpr std::size_t kScreenWords = kScreenBits / 64;
 // Pair clauses wider than this (query atoms allowing many elements) screen too little to read.
 constexpr std::size_t kMaxPairClause = 16;
@@ -142,7 +150,11 @@ void set_bit(ScreenBits& bits, std::size_t bit) {
     bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
 }
 
-// The screen bits of a molecule: pattern fingerprint, elements, bonded element pairs.
+void set_path_keys(ScreenBits& bits, const PathKeys& keys) {
+    std::copy(keys.begin(), keys.end(), bits.begin() + kPathKeysOffset / 64);
+}
+
+// The screen bits of a molecule: pattern fingerprint, elements, bonded element pairs, paths.
 ScreenBits screen_bits(const RDKit::ROMol& mol) {
     ScreenBits bits{};
     const auto pattern = pattern_fingerprint(mol);
@@ -157,6 +169,7 @@ ScreenBits screen_bits(const RDKit::ROMol& mol) {
             bits, pair_bit(bond->getBeginAtom()->getAtomicNum(), bond->getEndAtom()->getAtomicNum())
         );
     }
+    set_path_keys(bits, target_path_keys(mol));
     return bits;
 }
 
@@ -245,18 +258,26 @@ Elements elements_of(const RDKit::Atom& atom) {
 }
 
 // What every molecule containing the query must have, as clauses of screen bits: a molecule
-// passes a clause when it has any bit of it. The query's pattern bits (one each), for each
-// query atom the elements it allows, and for each query bond the element pairs it allows
-// (every query bond maps to a bond of the molecule).
+// passes a clause when it has any bit of it. The query's path keys (SMILES) or pattern bits
+// (SMARTS), one each; for each query atom the elements it allows, and for each query bond the
+// element pairs it allows (every query bond maps to a bond of the molecule).
 using Clause = std::vector<std::size_t>;
 
-std::vector<Clause> screen_clauses(const RDKit::ROMol& query) {
+std::vector<Clause> screen_clauses(const RDKit::ROMol& query, QueryFormat format) {
     std::vector<Clause> clauses;
-    const auto pattern = pattern_fingerprint(query);
-    for (std::size_t word = 0; word < kFingerprintWords; ++word) {
-        for (std::uint64_t set = pattern[word]; set != 0; set &= set - 1) {
-            clauses.push_back({word * 64 + static_cast<std::size_t>(std::countr_zero(set))});
+    const auto add_bits = [&clauses](std::span<const std::uint64_t> words, std::size_t offset) {
+        for (std::size_t word = 0; word < words.size(); ++word) {
+            for (std::uint64_t set = words[word]; set != 0; set &= set - 1) {
+                clauses.push_back(
+                    {offset + word * 64 + static_cast<std::size_t>(std::countr_zero(set))}
+                );
+            }
         }
+    };
+    if (format == QueryFormat::kSmiles) {
+        add_bits(query_path_keys(query), kPathKeysOffset);
+    } else {
+        add_bits(pattern_fingerprint(query), 0);
     }
     std::vector<Elements> elements;
     for (const auto* atom : query.atoms()) {
@@ -353,6 +374,9 @@ struct Chunk {
     // Bit-sliced screen bits: bit b of molecule r is bit r % 64 of screen[b * stride + r / 64].
     // A query reads only the columns of its own bits.
     Words screen;
+    // Per screen bit, which words of its column are not zero (stride <= 32): a selective
+    // query rules out most of a chunk from these 9 KB before it reads any column.
+    std::vector<std::uint32_t> summary;
     // Morgan fingerprints in ascending popcount order, kFingerprintWords words each, so a
     // threshold's popcount bounds select one contiguous range.
     Words morgan;
@@ -377,6 +401,14 @@ std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
                 const std::size_t bit =
                     word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
                 chunk->screen[bit * chunk->stride + row / 64] |= row_bit;
+            }
+        }
+    }
+    chunk->summary.assign(kScreenBits, 0);
+    for (std::size_t bit = 0; bit < kScreenBits; ++bit) {
+        for (std::size_t word = 0; word < chunk->stride; ++word) {
+            if (chunk->screen[bit * chunk->stride + word] != 0) {
+                chunk->summary[bit] |= std::uint32_t{1} << word;
             }
         }
     }
@@ -412,6 +444,7 @@ std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
     }
     chunk->screening_bytes =
         sizeof(Chunk) + (chunk->screen.size() + chunk->morgan.size()) * 8 +
+        chunk->summary.size() * sizeof(std::uint32_t) +
         n * (2 * sizeof(std::uint16_t) + sizeof(MoleculeKey) + sizeof(KeyHashes));
     return chunk;
 }
@@ -507,44 +540,54 @@ void parallel_for(
     }
 }
 
-// The substructure screen of one chunk: the rows that satisfy every clause (rarest first).
-// Per block of kBlockWords words it ANDs the clauses' columns (a clause of several bits ORs
-// its columns first) until no candidate is left, so a selective query reads a few cache lines
-// per block.
+// Narrows `alive` by the clauses (rarest first), reading each clause's bits with `any_of`:
+// stops when nothing is left or when kScreenPatience clauses in a row changed nothing.
+template <class Mask, class AnyOf>
+Mask narrow(Mask alive, const std::vector<Clause>& clauses, const AnyOf& any_of) {
+    std::size_t unchanged = 0;
+    for (const auto& clause : clauses) {
+        Mask any = 0;
+        for (const auto bit : clause) {
+            any |= any_of(bit);
+        }
+        const Mask before = alive;
+        alive &= any;
+        if (alive == 0) {
+            break;
+        }
+        unchanged = alive == before ? unchanged + 1 : 0;
+        if (unchanged == kScreenPatience) {
+            break;
+        }
+    }
+    return alive;
+}
+
+// The substructure screen of one chunk: the rows that may contain the query. First the
+// chunk's summary rules out 64-molecule words, then each remaining word's columns rule out
+// rows, so a selective query reads a few cache lines per chunk.
 std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<Clause>& clauses) {
     std::vector<std::uint32_t> candidates;
-    for (std::size_t first = 0; first < chunk.stride; first += kBlockWords) {
-        const std::size_t width = std::min(kBlockWords, chunk.stride - first);
-        std::array<std::uint64_t, kBlockWords> alive{};
-        for (std::size_t w = 0; w < width; ++w) {
-            const std::size_t row0 = (first + w) * 64;
-            const std::size_t in_word =
-                chunk.rows > row0 ? std::min<std::size_t>(64, chunk.rows - row0) : 0;
-            alive[w] = in_word == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << in_word) - 1;
+    const std::uint32_t all_words =
+        chunk.stride == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << chunk.stride) - 1;
+    for (std::uint32_t words =
+             narrow(all_words, clauses, [&chunk](std::size_t bit) { return chunk.summary[bit]; });
+         words != 0;
+         words &= words - 1) {
+        const auto word = static_cast<std::size_t>(std::countr_zero(words));
+        if (word * 64 >= chunk.rows) {
+            break;  // a query without clauses keeps every word
         }
-        for (const auto& clause : clauses) {
-            std::array<std::uint64_t, kBlockWords> any_bit{};
-            for (const auto bit : clause) {
-                const std::uint64_t* column = chunk.screen.data() + bit * chunk.stride + first;
-                for (std::size_t w = 0; w < width; ++w) {
-                    any_bit[w] |= column[w];
-                }
-            }
-            std::uint64_t left = 0;
-            for (std::size_t w = 0; w < width; ++w) {
-                alive[w] &= any_bit[w];
-                left |= alive[w];
-            }
-            if (left == 0) {
-                break;
-            }
-        }
-        for (std::size_t w = 0; w < width; ++w) {
-            for (std::uint64_t set = alive[w]; set != 0; set &= set - 1) {
-                candidates.push_back(static_cast<std::uint32_t>(
-                    (first + w) * 64 + static_cast<std::size_t>(std::countr_zero(set))
-                ));
-            }
+        const std::size_t in_word = std::min<std::size_t>(64, chunk.rows - word * 64);
+        const std::uint64_t rows =
+            in_word == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << in_word) - 1;
+        const std::uint64_t alive = narrow(rows, clauses, [&chunk, word](std::size_t bit) {
+            return chunk.screen[bit * chunk.stride + word];
+        });
+        for (std::uint64_t set = alive; set != 0; set &= set - 1) {
+            candidates.push_back(static_cast<std::uint32_t>(
+                word * 64 + static_cast<std::size_t>(std::countr_zero(set))
+            ));
         }
     }
     return candidates;
@@ -618,7 +661,11 @@ namespace {
 
 // PreparedEntry::to_bytes(): kBytesMagic, the RDKit version (one length byte, then the text),
 // the screen bits, the Morgan fingerprint and the key hashes in host byte order, the pickle.
-constexpr std::string_view kBytesMagic = "MVS1";
+// Entries written before the path keys (kBytesMagicWithoutPaths) have the same layout with
+// the screen bits up to kPathKeysOffset; restore() computes their path keys from the pickle.
+constexpr std::string_view kBytesMagic = "MVS2";
+constexpr std::string_view kBytesMagicWithoutPaths = "MVS1";
+static_assert(kBytesMagic.size() == kBytesMagicWithoutPaths.size());
 constexpr std::size_t kFixedBytes = sizeof(ScreenBits) + sizeof(Fingerprint) + sizeof(KeyHashes);
 
 std::string_view rdkit_version() { return RDKit::rdkitVersion; }
@@ -836,6 +883,12 @@ struct SearchIndex::State {
         return snap;
     }
 
+    // What one chunk of a snapshot gave: the rows examined (from its first) and their hits.
+    struct Part {
+        std::size_t examined = 0;
+        std::vector<SearchHit> hits;
+    };
+
     // Runs scan on every chunk of the snapshot, spread over the pool, skipping chunks once the
     // deadline has passed. scan returns how many of its chunk's rows, from the first, it
     // examined (fewer than all when it gave up at the deadline), and its hits are all among
@@ -848,16 +901,16 @@ struct SearchIndex::State {
         SearchClock::time_point deadline,
         const Scan& scan
     ) {
-        struct Part {
-            std::size_t examined = 0;
-            std::vector<SearchHit> hits;
-        };
         std::vector<Part> parts(snap.work.size());
         parallel_for(pool, helpers, parts.size(), [&snap, &parts, &scan, deadline](std::size_t i) {
             if (SearchClock::now() < deadline) {
                 parts[i].examined = scan(snap.work[i], parts[i].hits);
             }
         });
+        return collect(snap, parts);
+    }
+
+    static SearchResult collect(const Snapshot& snap, const std::vector<Part>& parts) {
         SearchResult result;
         result.total = snap.total;
         for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -941,7 +994,11 @@ Expected<PreparedEntry, ChemError> SearchIndex::restore(
 ) const {
     const auto version = rdkit_version();
     const std::size_t header = kBytesMagic.size() + 1 + version.size();
-    if (bytes.size() <= header + kFixedBytes || !bytes.starts_with(kBytesMagic)) {
+    const bool with_paths = bytes.starts_with(kBytesMagic);
+    const std::size_t screen_bytes = with_paths ? sizeof(ScreenBits) : kPathKeysOffset / 8;
+    const std::size_t fixed_bytes = kFixedBytes - sizeof(ScreenBits) + screen_bytes;
+    if (bytes.size() <= header + fixed_bytes ||
+        !(with_paths || bytes.starts_with(kBytesMagicWithoutPaths))) {
         return Unexpected(ChemError{ChemError::kSyntax, "not a prepared search entry", std::nullopt}
         );
     }
@@ -955,14 +1012,18 @@ Expected<PreparedEntry, ChemError> SearchIndex::restore(
     auto& row = data->row;
     row.molecule = molecule;
     const char* in = bytes.data() + header;
-    std::memcpy(row.screen.data(), in, sizeof(ScreenBits));
-    std::memcpy(row.morgan.data(), in + sizeof(ScreenBits), sizeof(Fingerprint));
-    std::memcpy(
-        row.key_hashes.data(), in + sizeof(ScreenBits) + sizeof(Fingerprint), sizeof(KeyHashes)
-    );
-    data->pickle = std::string(bytes.substr(header + kFixedBytes));
+    std::memcpy(row.screen.data(), in, screen_bytes);
+    std::memcpy(row.morgan.data(), in + screen_bytes, sizeof(Fingerprint));
+    std::memcpy(row.key_hashes.data(), in + screen_bytes + sizeof(Fingerprint), sizeof(KeyHashes));
+    data->pickle = std::string(bytes.substr(header + fixed_bytes));
     try {
-        return PreparedEntry(finish_entry(std::move(data), options_.match_store, nullptr));
+        std::shared_ptr<RDKit::ROMol> mol;
+        if (!with_paths) {
+            mol = std::make_shared<RDKit::ROMol>();
+            RDKit::MolPickler::molFromPickle(data->pickle, *mol);
+            set_path_keys(row.screen, target_path_keys(*mol));
+        }
+        return PreparedEntry(finish_entry(std::move(data), options_.match_store, std::move(mol)));
     } catch (const RDKit::MolPicklerException&) {
         return Unexpected(ChemError{
             ChemError::kSyntax, "not a valid RDKit molecule pickle", std::nullopt});
@@ -1063,7 +1124,7 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
 
     // The query's screen clauses, rarest in the index first: the first few usually empty a
     // block. A clause's frequency is taken as the sum over its bits (an upper bound).
-    auto clauses = screen_clauses(*query_mol);
+    auto clauses = screen_clauses(*query_mol, query.format);
     std::vector<std::pair<std::uint64_t, std::size_t>> order;
     for (std::size_t i = 0; i < clauses.size(); ++i) {
         std::uint64_t frequency = 0;
@@ -1099,20 +1160,46 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
         const std::lock_guard lock(idle_mutex);
         idle.push_back(std::move(matcher));
     };
-    const auto scan =
-        [&rarest_first, &borrow, &give_back, deadline](const State::Work& work, auto& hits) {
-            const Chunk& chunk = *work.chunk;
-            const auto candidates = screen(chunk, rarest_first);
-            if (candidates.empty()) {
-                return chunk.rows;
-            }
-            auto matcher = borrow();
-            const auto examined =
-                match_candidates(chunk, candidates, *matcher, work.project, deadline, hits);
-            give_back(std::move(matcher));
-            return examined;
-        };
-    auto result = State::run(pool_.get(), helpers_, state_->snapshot(scope), deadline, scan);
+
+    // The screen reads a few cache lines per chunk, so one thread screens them all; the
+    // candidates are matched over the pool only when they are enough to repay the hand-off.
+    const auto snap = state_->snapshot(scope);
+    std::vector<State::Part> parts(snap.work.size());
+    std::vector<std::vector<std::uint32_t>> candidates(snap.work.size());
+    std::vector<std::size_t> to_match;
+    std::size_t candidate_count = 0;
+    for (std::size_t i = 0; i < snap.work.size() && SearchClock::now() < deadline; ++i) {
+        candidates[i] = screen(*snap.work[i].chunk, rarest_first);
+        if (candidates[i].empty()) {
+            parts[i].examined = snap.work[i].chunk->rows;
+        } else {
+            to_match.push_back(i);
+            candidate_count += candidates[i].size();
+        }
+    }
+    const auto match = [&](std::size_t k) {
+        const std::size_t i = to_match[k];
+        if (SearchClock::now() >= deadline) {
+            return;
+        }
+        auto matcher = borrow();
+        parts[i].examined = match_candidates(
+            *snap.work[i].chunk,
+            candidates[i],
+            *matcher,
+            snap.work[i].project,
+            deadline,
+            parts[i].hits
+        );
+        give_back(std::move(matcher));
+    };
+    parallel_for(
+        candidate_count >= kParallelCandidates ? pool_.get() : nullptr,
+        helpers_,
+        to_match.size(),
+        match
+    );
+    auto result = State::collect(snap, parts);
     std::sort(result.hits.begin(), result.hits.end(), by_molecule);
     return result;
 }
