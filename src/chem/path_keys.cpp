@@ -1,6 +1,7 @@
 #include "chem/path_keys.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include <GraphMol/ROMol.h>
 
@@ -10,8 +11,11 @@ namespace {
 constexpr std::uint64_t kHashOffset = 0xCBF29CE484222325ULL;  // FNV-1a
 constexpr std::uint64_t kHashPrime = 0x100000001B3ULL;
 constexpr std::uint64_t kHashSpread = 0x9E3779B97F4A7C15ULL;
-// The codes along a path: element, bond type, element, ...
-constexpr std::size_t kMaxCodes = 2 * kMaxPathBonds + 1;
+static_assert(std::has_single_bit(kPathKeyBits), "a key's bits are parts of its hash");
+constexpr int kKeyBitsLog2 = std::countr_zero(kPathKeyBits);
+// The codes along a path (element, bond type, element, ...) or around a ring (element, bond
+// type, ..., bond type back to the first).
+constexpr std::size_t kMaxRingCodes = 2 * (kMaxPathBonds + 1);
 
 bool plain(const RDKit::Atom& atom) { return !atom.hasQuery(); }
 
@@ -30,17 +34,30 @@ bool plain(const RDKit::Bond& bond) {
     }
 }
 
-// Walks every simple path of plain atoms and bonds from every atom, setting each one's key.
-class PathWalk {
+// What a key hashes first, so that a path, a ring and a branch never share a hash.
+enum class KeyKind : std::uint32_t { kPath = 1000, kRing, kBranch };
+
+std::uint32_t code(const RDKit::Atom& atom) {
+    return static_cast<std::uint32_t>(atom.getAtomicNum());
+}
+std::uint32_t code(const RDKit::Bond& bond) {
+    return static_cast<std::uint32_t>(bond.getBondType());
+}
+
+// Sets the keys of a molecule's plain atoms and bonds: every simple path of 1 to
+// kMaxPathBonds bonds, every ring of 3 to kMaxPathBonds + 1 atoms, every three bonds around an
+// atom.
+class KeyWalk {
 public:
-    explicit PathWalk(const RDKit::ROMol& mol) : mol_(mol) {}
+    explicit KeyWalk(const RDKit::ROMol& mol) : mol_(mol) {}
 
     PathKeys run() {
         for (const auto* atom : mol_.atoms()) {
             if (plain(*atom)) {
                 atoms_[0] = atom;
-                codes_[0] = static_cast<std::uint32_t>(atom->getAtomicNum());
+                codes_[0] = code(*atom);
                 extend(0);
+                set_branch_keys(*atom);
             }
         }
         return keys_;
@@ -51,22 +68,44 @@ private:
         const RDKit::Atom* last = atoms_[bonds];
         for (const auto* bond : mol_.atomBonds(last)) {
             const RDKit::Atom* next = bond->getOtherAtom(last);
+            if (!plain(*bond) || !plain(*next)) {
+                continue;
+            }
+            if (next == atoms_[0]) {
+                // Each ring once: from its lowest atom, towards the lower of that atom's two
+                // neighbours on it.
+                if (bonds >= 2 && lowest_first(bonds) && atoms_[1]->getIdx() < last->getIdx()) {
+                    codes_[2 * bonds + 1] = code(*bond);
+                    set_ring_key(bonds + 1);
+                }
+                continue;
+            }
             const auto path_end = atoms_.begin() + static_cast<std::ptrdiff_t>(bonds + 1);
-            if (!plain(*bond) || !plain(*next) ||
-                std::find(atoms_.begin(), path_end, next) != path_end) {
+            if (bonds == kMaxPathBonds || std::find(atoms_.begin(), path_end, next) != path_end) {
                 continue;
             }
             atoms_[bonds + 1] = next;
-            codes_[2 * bonds + 1] = static_cast<std::uint32_t>(bond->getBondType());
-            codes_[2 * bonds + 2] = static_cast<std::uint32_t>(next->getAtomicNum());
-            set_key(2 * bonds + 3);
-            if (bonds + 1 < kMaxPathBonds) {
-                extend(bonds + 1);
+            codes_[2 * bonds + 1] = code(*bond);
+            codes_[2 * bonds + 2] = code(*next);
+            if (atoms_[0]->getIdx() < next->getIdx()) {  // each path once, from its lower end
+                set_path_key(2 * bonds + 3);
             }
+            extend(bonds + 1);
         }
     }
 
-    void set_key(std::size_t length) {
+    // Whether the path's first atom has the lowest index of its atoms.
+    bool lowest_first(std::size_t bonds) const {
+        for (std::size_t i = 1; i <= bonds; ++i) {
+            if (atoms_[i]->getIdx() < atoms_[0]->getIdx()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The path's codes in the direction that reads smaller, so that both ends give one key.
+    void set_path_key(std::size_t length) {
         bool backwards = false;
         for (std::size_t i = 0, j = length - 1; i < j; ++i, --j) {
             if (codes_[i] != codes_[j]) {
@@ -74,21 +113,89 @@ private:
                 break;
             }
         }
-        std::uint64_t hash = kHashOffset;
+        std::uint64_t hash = mix(kHashOffset, static_cast<std::uint32_t>(KeyKind::kPath));
         for (std::size_t i = 0; i < length; ++i) {
-            hash = (hash ^ codes_[backwards ? length - 1 - i : i]) * kHashPrime;
+            hash = mix(hash, codes_[backwards ? length - 1 - i : i]);
         }
-        const std::size_t bit = (hash * kHashSpread) >> 54;  // top 10 bits: kPathKeyBits
-        keys_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+        set(hash);
+    }
+
+    // A ring of n atoms: codes_ holds atom, bond, atom, ..., bond (2n codes). Its key reads the
+    // ring from the atom and in the direction that give the smallest sequence.
+    void set_ring_key(std::size_t atoms) {
+        const std::size_t length = 2 * atoms;
+        std::array<std::uint32_t, kMaxRingCodes> best{};
+        std::array<std::uint32_t, kMaxRingCodes> candidate{};
+        bool first = true;
+        for (std::size_t start = 0; start < length; start += 2) {
+            for (const bool forward : {true, false}) {
+                // Backwards from an atom, the bond before it comes next.
+                for (std::size_t k = 0; k < length; ++k) {
+                    candidate[k] =
+                        codes_[forward ? (start + k) % length : (start + length - k) % length];
+                }
+                if (first || std::lexicographical_compare(
+                                 candidate.begin(),
+                                 candidate.begin() + static_cast<std::ptrdiff_t>(length),
+                                 best.begin(),
+                                 best.begin() + static_cast<std::ptrdiff_t>(length)
+                             )) {
+                    best = candidate;
+                    first = false;
+                }
+            }
+        }
+        std::uint64_t hash = mix(kHashOffset, static_cast<std::uint32_t>(KeyKind::kRing));
+        for (std::size_t k = 0; k < length; ++k) {
+            hash = mix(hash, best[k]);
+        }
+        set(hash);
+    }
+
+    // Every three of an atom's plain bonds, with the atoms at their other ends: a query atom's
+    // three bonds map onto three bonds of its image.
+    void set_branch_keys(const RDKit::Atom& atom) {
+        std::vector<std::uint32_t> arms;
+        for (const auto* bond : mol_.atomBonds(&atom)) {
+            const RDKit::Atom* other = bond->getOtherAtom(&atom);
+            if (plain(*bond) && plain(*other)) {
+                arms.push_back(code(*bond) << 16 | code(*other));
+            }
+        }
+        std::sort(arms.begin(), arms.end());
+        for (std::size_t a = 0; a < arms.size(); ++a) {
+            for (std::size_t b = a + 1; b < arms.size(); ++b) {
+                for (std::size_t c = b + 1; c < arms.size(); ++c) {
+                    std::uint64_t hash =
+                        mix(kHashOffset, static_cast<std::uint32_t>(KeyKind::kBranch));
+                    for (const auto arm : {code(atom), arms[a], arms[b], arms[c]}) {
+                        hash = mix(hash, arm);
+                    }
+                    set(hash);
+                }
+            }
+        }
+    }
+
+    static std::uint64_t mix(std::uint64_t hash, std::uint32_t value) {
+        return (hash ^ value) * kHashPrime;
+    }
+
+    // Two bits per key, from two parts of its hash: a query's rare key then passes a molecule
+    // that lacks it only when both bits were set by others.
+    void set(std::uint64_t hash) {
+        const std::uint64_t spread = hash * kHashSpread;
+        for (const std::uint64_t part : {spread, spread << kKeyBitsLog2}) {
+            const std::size_t bit = part >> (64 - kKeyBitsLog2);
+            keys_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+        }
     }
 
     const RDKit::ROMol& mol_;
     std::array<const RDKit::Atom*, kMaxPathBonds + 1> atoms_{};
-    std::array<std::uint32_t, kMaxCodes> codes_{};
+    std::array<std::uint32_t, kMaxRingCodes> codes_{};
     PathKeys keys_{};
 };
-
-static_assert(kPathKeyBits == std::size_t{1} << 10, "set_key takes 10 bits of the hash");
 
 }  // namespace
 
@@ -105,9 +212,9 @@ PathKeys target_path_keys(const RDKit::ROMol& mol) {
         every.fill(~std::uint64_t{0});
         return every;
     }
-    return PathWalk(mol).run();
+    return KeyWalk(mol).run();
 }
 
-PathKeys query_path_keys(const RDKit::ROMol& query) { return PathWalk(query).run(); }
+PathKeys query_path_keys(const RDKit::ROMol& query) { return KeyWalk(query).run(); }
 
 }  // namespace molvault::chem

@@ -42,9 +42,10 @@ constexpr std::size_t kCacheLine = 64;
 // row have dropped none of them: the later clauses are common bits that seldom drop any, each
 // costs a cache miss, and the matcher rejects a candidate in about a microsecond.
 constexpr std::size_t kScreenPatience = 16;
-// Substructure candidates below which one thread matches them all: handing work to the pool
-// costs about as much as matching this many.
-constexpr std::size_t kParallelCandidates = 64;
+// Substructure candidates below which the calling thread matches them all (a millisecond or
+// two): waking a pool thread can cost about a millisecond on a virtual machine, more than it
+// saves on fewer candidates.
+constexpr std::size_t kParallelCandidates = 2048;
 constexpr unsigned kMorganRadius = 2;
 // Similarity rows scored per kernel call (the counts live on the stack).
 constexpr std::size_t kScoreBatch = 256;
@@ -257,37 +258,49 @@ Elements elements_of(const RDKit::Atom& atom) {
     return std::vector<int>{atom.getAtomicNum()};
 }
 
-// What every molecule containing the query must have, as clauses of screen bits: a molecule
-// passes a clause when it has any bit of it. The query's path keys (SMILES) or pattern bits
-// (SMARTS), one each; for each query atom the elements it allows, and for each query bond the
-// element pairs it allows (every query bond maps to a bond of the molecule).
-using Clause = std::vector<std::size_t>;
+// How many molecules of the index set each screen bit.
+using BitCounts = std::array<std::atomic<std::uint32_t>, kScreenBits>;
 
-std::vector<Clause> screen_clauses(const RDKit::ROMol& query, QueryFormat format) {
-    std::vector<Clause> clauses;
-    const auto add_bits = [&clauses](std::span<const std::uint64_t> words, std::size_t offset) {
-        for (std::size_t word = 0; word < words.size(); ++word) {
-            for (std::uint64_t set = words[word]; set != 0; set &= set - 1) {
-                clauses.push_back(
-                    {offset + word * 64 + static_cast<std::size_t>(std::countr_zero(set))}
-                );
-            }
+// A query's screen clauses, as one flat list: clause i is bits[ends[i - 1]] to
+// bits[ends[i] - 1] (from bits[0] for the first). A molecule passes a clause when it has any
+// of its bits.
+struct Clauses {
+    std::vector<std::uint32_t> bits;
+    std::vector<std::uint32_t> ends;
+};
+
+// What every molecule containing the query must have: the query's path keys (SMILES) or
+// pattern bits (SMARTS); for each query atom the elements it allows; for each query bond the
+// element pairs it allows (every query bond maps to a bond of the molecule). Rarest in the
+// index first, so the first few usually rule out most molecules; a clause's frequency is
+// taken as the sum over its bits (an upper bound).
+Clauses screen_clauses(const RDKit::ROMol& query, QueryFormat format, const BitCounts& counts) {
+    ScreenBits single{};  // one-bit clauses
+    if (format == QueryFormat::kSmiles) {
+        set_path_keys(single, query_path_keys(query));
+    } else {
+        const auto pattern = pattern_fingerprint(query);
+        std::copy(pattern.begin(), pattern.end(), single.begin());
+    }
+    std::vector<std::vector<std::uint32_t>> wider;
+    const auto add = [&single, &wider](std::vector<std::uint32_t> clause) {
+        std::sort(clause.begin(), clause.end());
+        clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
+        if (clause.size() == 1) {
+            set_bit(single, clause.front());
+        } else {
+            wider.push_back(std::move(clause));
         }
     };
-    if (format == QueryFormat::kSmiles) {
-        add_bits(query_path_keys(query), kPathKeysOffset);
-    } else {
-        add_bits(pattern_fingerprint(query), 0);
-    }
     std::vector<Elements> elements;
     for (const auto* atom : query.atoms()) {
         elements.push_back(elements_of(*atom));
         if (elements.back()) {
-            Clause clause;
+            std::vector<std::uint32_t> clause;
             for (const int element : *elements.back()) {
-                clause.push_back(element_bit(element));
+                clause.push_back(static_cast<std::uint32_t>(element_bit(element)));
             }
-            clauses.push_back(std::move(clause));
+            add(std::move(clause));
         }
     }
     for (const auto* bond : query.bonds()) {
@@ -296,18 +309,43 @@ std::vector<Clause> screen_clauses(const RDKit::ROMol& query, QueryFormat format
         if (!a || !b || a->size() * b->size() > kMaxPairClause) {
             continue;
         }
-        Clause clause;
+        std::vector<std::uint32_t> clause;
         for (const int x : *a) {
             for (const int y : *b) {
-                clause.push_back(pair_bit(x, y));
+                clause.push_back(static_cast<std::uint32_t>(pair_bit(x, y)));
             }
         }
-        std::sort(clause.begin(), clause.end());
-        clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
-        clauses.push_back(std::move(clause));
+        add(std::move(clause));
     }
-    std::sort(clauses.begin(), clauses.end());
-    clauses.erase(std::unique(clauses.begin(), clauses.end()), clauses.end());
+    std::sort(wider.begin(), wider.end());
+    wider.erase(std::unique(wider.begin(), wider.end()), wider.end());
+
+    // (frequency, clause): a one-bit clause by its bit, a wider one by kScreenBits + index.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    for (std::size_t word = 0; word < kScreenWords; ++word) {
+        for (std::uint64_t set = single[word]; set != 0; set &= set - 1) {
+            const auto bit = static_cast<std::uint32_t>(word * 64 + std::countr_zero(set));
+            order.emplace_back(counts[bit].load(std::memory_order_relaxed), bit);
+        }
+    }
+    for (std::size_t i = 0; i < wider.size(); ++i) {
+        std::uint64_t frequency = 0;
+        for (const auto bit : wider[i]) {
+            frequency += counts[bit].load(std::memory_order_relaxed);
+        }
+        order.emplace_back(frequency, static_cast<std::uint32_t>(kScreenBits + i));
+    }
+    std::sort(order.begin(), order.end());
+    Clauses clauses;
+    for (const auto& [frequency, clause] : order) {
+        if (clause < kScreenBits) {
+            clauses.bits.push_back(clause);
+        } else {
+            const auto& bits = wider[clause - kScreenBits];
+            clauses.bits.insert(clauses.bits.end(), bits.begin(), bits.end());
+        }
+        clauses.ends.push_back(static_cast<std::uint32_t>(clauses.bits.size()));
+    }
     return clauses;
 }
 
@@ -543,12 +581,13 @@ void parallel_for(
 // Narrows `alive` by the clauses (rarest first), reading each clause's bits with `any_of`:
 // stops when nothing is left or when kScreenPatience clauses in a row changed nothing.
 template <class Mask, class AnyOf>
-Mask narrow(Mask alive, const std::vector<Clause>& clauses, const AnyOf& any_of) {
+Mask narrow(Mask alive, const Clauses& clauses, const AnyOf& any_of) {
     std::size_t unchanged = 0;
-    for (const auto& clause : clauses) {
+    std::size_t bit = 0;
+    for (const auto end : clauses.ends) {
         Mask any = 0;
-        for (const auto bit : clause) {
-            any |= any_of(bit);
+        for (; bit < end; ++bit) {
+            any |= any_of(clauses.bits[bit]);
         }
         const Mask before = alive;
         alive &= any;
@@ -566,7 +605,7 @@ Mask narrow(Mask alive, const std::vector<Clause>& clauses, const AnyOf& any_of)
 // The substructure screen of one chunk: the rows that may contain the query. First the
 // chunk's summary rules out 64-molecule words, then each remaining word's columns rule out
 // rows, so a selective query reads a few cache lines per chunk.
-std::vector<std::uint32_t> screen(const Chunk& chunk, const std::vector<Clause>& clauses) {
+std::vector<std::uint32_t> screen(const Chunk& chunk, const Clauses& clauses) {
     std::vector<std::uint32_t> candidates;
     const std::uint32_t all_words =
         chunk.stride == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << chunk.stride) - 1;
@@ -640,13 +679,11 @@ Expected<std::unique_ptr<RDKit::ROMol>, ChemError> parse_query(const Substructur
         }
         return mol;
     }
-    auto parsed = parse_smiles(query.text);
+    auto parsed = parse_smiles_mol(query.text);
     if (!parsed) {
         return Unexpected(parsed.error());
     }
-    return with_mol(*parsed, [](const RDKit::ROMol& mol) {
-        return std::make_unique<RDKit::ROMol>(mol);
-    });
+    return std::unique_ptr<RDKit::ROMol>(std::move(parsed).value());
 }
 
 }  // namespace
@@ -733,7 +770,7 @@ struct SearchIndex::State {
 
     // How many molecules set each screen bit, over the whole index: the screen reads a
     // query's rarest bits first. Approximate by design (updated without the snapshot lock).
-    std::array<std::atomic<std::uint32_t>, kScreenBits> bit_counts{};
+    BitCounts bit_counts{};
 
     // The segments a write is building, copied from the published ones on first touch.
     using Draft = std::unordered_map<ProjectKey, std::shared_ptr<Segment>, KeyHasher>;
@@ -1122,22 +1159,7 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
     }
     const std::unique_ptr<RDKit::ROMol> query_mol = std::move(parsed).value();
 
-    // The query's screen clauses, rarest in the index first: the first few usually empty a
-    // block. A clause's frequency is taken as the sum over its bits (an upper bound).
-    auto clauses = screen_clauses(*query_mol, query.format);
-    std::vector<std::pair<std::uint64_t, std::size_t>> order;
-    for (std::size_t i = 0; i < clauses.size(); ++i) {
-        std::uint64_t frequency = 0;
-        for (const auto bit : clauses[i]) {
-            frequency += state_->bit_counts[bit].load(std::memory_order_relaxed);
-        }
-        order.emplace_back(frequency, i);
-    }
-    std::sort(order.begin(), order.end());
-    std::vector<Clause> rarest_first;
-    for (const auto& [frequency, i] : order) {
-        rarest_first.push_back(std::move(clauses[i]));
-    }
+    const auto clauses = screen_clauses(*query_mol, query.format, state_->bit_counts);
 
     // A matcher holds per-target state, so each chunk borrows one of its own; they are kept
     // for the next chunks, since copying the query for every chunk cost a quarter of a
@@ -1169,7 +1191,7 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
     std::vector<std::size_t> to_match;
     std::size_t candidate_count = 0;
     for (std::size_t i = 0; i < snap.work.size() && SearchClock::now() < deadline; ++i) {
-        candidates[i] = screen(*snap.work[i].chunk, rarest_first);
+        candidates[i] = screen(*snap.work[i].chunk, clauses);
         if (candidates[i].empty()) {
             parts[i].examined = snap.work[i].chunk->rows;
         } else {

@@ -267,14 +267,20 @@ ChemError error_from_sanitize(const RDKit::MolSanitizeException& e) {
 
 Structure::Structure(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
-Expected<Structure, ChemError> parse_smiles(std::string_view smiles, const ParseOptions& options) {
+Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smiles_mol(
+    std::string_view smiles, const ParseOptions& options
+) {
     if (auto error = check_text(smiles, options.max_smiles_length, "SMILES", false)) {
         return Unexpected(std::move(*error));
     }
     const std::string text(smiles);
-    return to_structure(run_parser(
+    return run_parser(
         [&text] { return RDKit::SmilesToMol(text); }, "SMILES Parse Error: could not parse"
-    ));
+    );
+}
+
+Expected<Structure, ChemError> parse_smiles(std::string_view smiles, const ParseOptions& options) {
+    return to_structure(parse_smiles_mol(smiles, options));
 }
 
 Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smarts(

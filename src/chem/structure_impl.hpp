@@ -59,6 +59,12 @@ auto with_mol(const Structure& structure, Fn&& fn) {
 // message and, where it names one, the atom index. Defined in structure.cpp.
 [[nodiscard]] ChemError error_from_sanitize(const RDKit::MolSanitizeException& e);
 
+// parse_smiles, giving the RDKit molecule itself (a search query, which no Structure needs).
+// Defined in structure.cpp.
+[[nodiscard]] Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smiles_mol(
+    std::string_view smiles, const ParseOptions& options = {}
+);
+
 // Parses a SMARTS into an RDKit query molecule (not sanitized: SMARTS carries no valences).
 // Refuses empty input, control and non-ASCII bytes and text longer than
 // options.max_smiles_length as parse_smiles does; a syntax error is kSyntax with RDKit's message.
