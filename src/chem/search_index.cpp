@@ -679,7 +679,11 @@ Expected<std::unique_ptr<RDKit::ROMol>, ChemError> parse_query(const Substructur
         }
         return mol;
     }
-    auto parsed = parse_smiles_mol(query.text);
+    // Without chirality the query's stereo does not matter: perceiving it the fast way keeps a
+    // long chain from costing a minute of CPU before the deadline can apply.
+    auto parsed = parse_smiles_mol(
+        query.text, {}, query.use_chirality ? StereoPerception::kLegacy : StereoPerception::kFast
+    );
     if (!parsed) {
         return Unexpected(parsed.error());
     }

@@ -3,14 +3,21 @@
 // molecule's screening data and its matching form, and answers exact, substructure and
 // similarity queries over a set of projects; a small scope reads only its own projects' data.
 //
-// Layout: each project's molecules sit in chunks of up to 2,048. Per molecule, about 590 bytes
-// of screening data: the RDKit pattern fingerprint (2,048 bits) plus 256 bits of elements and
-// bonded element pairs (which SMARTS queries can use), stored bit-sliced (one column per bit),
-// so a substructure screen reads only the columns of the query's bits, rarest first, block by
-// block; the Morgan fingerprint (2,048 bits) in popcount order, so a Tanimoto threshold reads
-// one contiguous run; and hashes of the exact-search keys. Then the molecule ready for the
-// substructure matcher (see MatchStore and substructure_matcher.hpp). Figures:
+// Layout: each project's molecules sit in chunks of up to 2,048. Per molecule, about 870 bytes
+// of screening data: the substructure screen's bits, stored bit-sliced (one column per bit) so
+// that a query reads only the columns of its own bits: the RDKit pattern fingerprint (2,048
+// bits, read by SMARTS queries), 256 bits of elements and bonded element pairs (which SMARTS
+// queries can use), and our own path keys (2,048 bits, read by SMILES queries instead of the
+// pattern fingerprint, which costs more to compute for a query than the whole search;
+// path_keys.hpp); the Morgan fingerprint (2,048 bits) in popcount order, so a Tanimoto
+// threshold reads one contiguous run; and hashes of the exact-search keys. Then the molecule
+// ready for the substructure matcher (see MatchStore and substructure_matcher.hpp). Figures:
 // bench/RESULTS.md.
+//
+// A substructure search screens every chunk on the calling thread, rarest bits first: a
+// per-chunk summary (which 64-molecule words have each bit) rules out most words of a
+// selective query before any column is read. It matches the candidates on the calling thread
+// too when they are few, and over the pool when there are enough to repay waking it.
 //
 // Results: every query returns ALL hits in scope (there is no cap), in a stable order so that a
 // caller can page by re-running the query: exact and substructure hits by molecule key

@@ -268,14 +268,17 @@ ChemError error_from_sanitize(const RDKit::MolSanitizeException& e) {
 Structure::Structure(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
 
 Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smiles_mol(
-    std::string_view smiles, const ParseOptions& options
+    std::string_view smiles, const ParseOptions& options, StereoPerception stereo
 ) {
     if (auto error = check_text(smiles, options.max_smiles_length, "SMILES", false)) {
         return Unexpected(std::move(*error));
     }
     const std::string text(smiles);
+    RDKit::SmilesParserParams params;
+    params.useLegacyStereo = stereo == StereoPerception::kLegacy;
     return run_parser(
-        [&text] { return RDKit::SmilesToMol(text); }, "SMILES Parse Error: could not parse"
+        [&text, &params] { return RDKit::SmilesToMol(text, params); },
+        "SMILES Parse Error: could not parse"
     );
 }
 

@@ -658,6 +658,39 @@ TEST_F(SmallIndex, RestoreRefusesBytesItDidNotWrite) {
     );
 }
 
+TEST_F(SmallIndex, EntriesWrittenBeforePathKeysAreCompletedWhenRestored) {
+    // Format MVS1: "MVS1", the RDKit version (a length byte, then the text), 2,304 screen bits
+    // (pattern fingerprint, elements, pairs; 288 bytes), then the rest as in MVS2, whose screen
+    // bits add 2,048 bits (256 bytes) of path keys.
+    const std::vector<std::string> smiles = {"c1ccccc1CCN", "CC(=O)SC", "OCC"};
+    SearchIndex pickles({.threads = 1, .match_store = MatchStore::kPickles});
+    for (std::uint32_t n = 0; n < smiles.size(); ++n) {
+        const auto bytes =
+            index_.prepare(molecule_key(n), project_key(0), parse_or_die(smiles[n])).to_bytes();
+        ASSERT_TRUE(bytes.starts_with("MVS2"));
+        const std::size_t header = 5 + static_cast<unsigned char>(bytes[4]);
+        const auto old =
+            "MVS1" + bytes.substr(4, header - 4 + 288) + bytes.substr(header + 288 + 256);
+        for (auto* index : {&index_, &pickles}) {
+            auto restored = index->restore(molecule_key(n), project_key(0), old);
+            ASSERT_TRUE(restored) << restored.error().message;
+            index->insert({std::move(restored).value()});
+        }
+    }
+    // SMILES queries screen on the path keys: without them nothing would pass.
+    for (auto* index : {&index_, &pickles}) {
+        const auto amine = index->search_substructure({"NCCc1ccccc1"}, everyone_);
+        ASSERT_TRUE(amine);
+        EXPECT_EQ(numbers_of(*amine), (std::vector<std::uint32_t>{0}));
+        const auto thioester = index->search_substructure({"CC(=O)S"}, everyone_);
+        ASSERT_TRUE(thioester);
+        EXPECT_EQ(numbers_of(*thioester), (std::vector<std::uint32_t>{1}));
+        const auto carbon = index->search_substructure({"CC"}, everyone_);
+        ASSERT_TRUE(carbon);
+        EXPECT_EQ(numbers_of(*carbon), (std::vector<std::uint32_t>{0, 1, 2}));
+    }
+}
+
 TEST_F(SmallIndex, PassedDeadlineGivesAPartialAnswer) {
     add(1, 0, "CCO");
     add(2, 1, "CCN");
