@@ -42,6 +42,8 @@ constexpr std::size_t kCacheLine = 64;
 // row have dropped none of them: the later clauses are common bits that seldom drop any, each
 // costs a cache miss, and the matcher rejects a candidate in about a microsecond.
 constexpr std::size_t kScreenPatience = 16;
+// The most screen clauses a query keeps, its rarest.
+constexpr std::size_t kMaxClauses = 64;
 // Substructure candidates below which the calling thread matches them all (a millisecond or
 // two): waking a pool thread can cost about a millisecond on a virtual machine, more than it
 // saves on fewer candidates.
@@ -269,20 +271,11 @@ struct Clauses {
     std::vector<std::uint32_t> ends;
 };
 
-// What every molecule containing the query must have: the query's path keys (SMILES) or
-// pattern bits (SMARTS); for each query atom the elements it allows; for each query bond the
-// element pairs it allows (every query bond maps to a bond of the molecule). Rarest in the
-// index first, so the first few usually rule out most molecules; a clause's frequency is
-// taken as the sum over its bits (an upper bound).
-Clauses screen_clauses(const RDKit::ROMol& query, QueryFormat format, const BitCounts& counts) {
-    ScreenBits single{};  // one-bit clauses
-    if (format == QueryFormat::kSmiles) {
-        set_path_keys(single, query_path_keys(query));
-    } else {
-        const auto pattern = pattern_fingerprint(query);
-        std::copy(pattern.begin(), pattern.end(), single.begin());
-    }
-    std::vector<std::vector<std::uint32_t>> wider;
+// The clauses of what a query's atoms allow: for each atom its elements, for each bond the
+// element pairs; one-bit clauses into `single`, the others into `wider`.
+void add_atom_clauses(
+    const RDKit::ROMol& query, ScreenBits& single, std::vector<std::vector<std::uint32_t>>& wider
+) {
     const auto add = [&single, &wider](std::vector<std::uint32_t> clause) {
         std::sort(clause.begin(), clause.end());
         clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
@@ -317,6 +310,30 @@ Clauses screen_clauses(const RDKit::ROMol& query, QueryFormat format, const BitC
         }
         add(std::move(clause));
     }
+}
+
+// What every molecule containing the query must have: for SMILES, the query's path keys and
+// elements; for SMARTS, its pattern bits and what its atoms allow (add_atom_clauses; every
+// query bond maps to a bond of the molecule). Rarest in the index first, so the first few
+// usually rule out most molecules; a clause's frequency is taken as the sum over its bits (an
+// upper bound).
+Clauses screen_clauses(const RDKit::ROMol& query, QueryFormat format, const BitCounts& counts) {
+    ScreenBits single{};  // one-bit clauses
+    std::vector<std::vector<std::uint32_t>> wider;
+    if (format == QueryFormat::kSmiles) {
+        // Plain atoms: the path keys say all that element pairs would, and more.
+        set_path_keys(single, query_path_keys(query));
+        for (const auto* atom : query.atoms()) {
+            const int element = atom->getAtomicNum();
+            if (!atom->hasQuery() && element > 0 && element < static_cast<int>(kElementBits)) {
+                set_bit(single, element_bit(element));
+            }
+        }
+    } else {
+        const auto pattern = pattern_fingerprint(query);
+        std::copy(pattern.begin(), pattern.end(), single.begin());
+        add_atom_clauses(query, single, wider);
+    }
     std::sort(wider.begin(), wider.end());
     wider.erase(std::unique(wider.begin(), wider.end()), wider.end());
 
@@ -335,7 +352,13 @@ Clauses screen_clauses(const RDKit::ROMol& query, QueryFormat format, const BitC
         }
         order.emplace_back(frequency, static_cast<std::uint32_t>(kScreenBits + i));
     }
-    std::sort(order.begin(), order.end());
+    // Only the rarest clauses are worth reading: past them the screen would seldom drop a
+    // molecule the matcher does not reject at once.
+    const auto kept = std::min(order.size(), kMaxClauses);
+    std::partial_sort(
+        order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end()
+    );
+    order.resize(kept);
     Clauses clauses;
     for (const auto& [frequency, clause] : order) {
         if (clause < kScreenBits) {
@@ -1161,31 +1184,8 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
     if (!parsed) {
         return Unexpected(parsed.error());
     }
-    const std::unique_ptr<RDKit::ROMol> query_mol = std::move(parsed).value();
-
+    std::unique_ptr<RDKit::ROMol> query_mol = std::move(parsed).value();
     const auto clauses = screen_clauses(*query_mol, query.format, state_->bit_counts);
-
-    // A matcher holds per-target state, so each chunk borrows one of its own; they are kept
-    // for the next chunks, since copying the query for every chunk cost a quarter of a
-    // selective search's time.
-    std::mutex idle_mutex;
-    std::vector<std::unique_ptr<SubstructureMatcher>> idle;
-    const auto borrow = [&idle_mutex, &idle, &query_mol, &query] {
-        std::unique_ptr<SubstructureMatcher> matcher;
-        {
-            const std::lock_guard lock(idle_mutex);
-            if (!idle.empty()) {
-                matcher = std::move(idle.back());
-                idle.pop_back();
-            }
-        }
-        return matcher ? std::move(matcher)
-                       : std::make_unique<SubstructureMatcher>(*query_mol, query.use_chirality);
-    };
-    const auto give_back = [&idle_mutex, &idle](std::unique_ptr<SubstructureMatcher> matcher) {
-        const std::lock_guard lock(idle_mutex);
-        idle.push_back(std::move(matcher));
-    };
 
     // The screen reads a few cache lines per chunk, so one thread screens them all; the
     // candidates are matched over the pool only when they are enough to repay the hand-off.
@@ -1203,6 +1203,35 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
             candidate_count += candidates[i].size();
         }
     }
+
+    // A matcher holds per-target state, so each thread that matches borrows one of its own.
+    // They are made before any runs: the first takes the parsed query itself, the others
+    // copy it while nothing matches with it yet.
+    const bool parallel = candidate_count >= kParallelCandidates;
+    const std::size_t matchers = to_match.empty() ? 0
+                                 : parallel       ? std::min(helpers_ + 1, to_match.size())
+                                                  : 1;
+    std::vector<std::unique_ptr<SubstructureMatcher>> idle;
+    for (std::size_t i = 1; i < matchers; ++i) {
+        idle.push_back(std::make_unique<SubstructureMatcher>(*query_mol, query.use_chirality));
+    }
+    if (matchers > 0) {
+        idle.push_back(
+            std::make_unique<SubstructureMatcher>(std::move(query_mol), query.use_chirality)
+        );
+    }
+    std::mutex idle_mutex;
+    const auto borrow = [&idle_mutex, &idle] {
+        // parallel_for runs the caller and at most helpers_ pool threads: one matcher each.
+        const std::lock_guard lock(idle_mutex);
+        auto matcher = std::move(idle.back());
+        idle.pop_back();
+        return matcher;
+    };
+    const auto give_back = [&idle_mutex, &idle](std::unique_ptr<SubstructureMatcher> matcher) {
+        const std::lock_guard lock(idle_mutex);
+        idle.push_back(std::move(matcher));
+    };
     const auto match = [&](std::size_t k) {
         const std::size_t i = to_match[k];
         if (SearchClock::now() >= deadline) {
@@ -1219,12 +1248,7 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
         );
         give_back(std::move(matcher));
     };
-    parallel_for(
-        candidate_count >= kParallelCandidates ? pool_.get() : nullptr,
-        helpers_,
-        to_match.size(),
-        match
-    );
+    parallel_for(parallel ? pool_.get() : nullptr, helpers_, to_match.size(), match);
     auto result = State::collect(snap, parts);
     std::sort(result.hits.begin(), result.hits.end(), by_molecule);
     return result;

@@ -416,9 +416,10 @@ struct SubstructureMatcher::Plan {
 };
 
 SubstructureMatcher::SubstructureMatcher(const RDKit::ROMol& query, bool use_chirality)
-    : query_(std::make_unique<RDKit::ROMol>(query)),
-      use_chirality_(use_chirality),
-      target_(std::make_unique<Target>()) {
+    : SubstructureMatcher(std::make_unique<RDKit::ROMol>(query), use_chirality) {}
+
+SubstructureMatcher::SubstructureMatcher(std::unique_ptr<RDKit::ROMol> query, bool use_chirality)
+    : query_(std::move(query)), use_chirality_(use_chirality), target_(std::make_unique<Target>()) {
     plans_.push_back(std::make_unique<Plan>(*query_, std::nullopt));
     link_recursive(*plans_.front());
 }

@@ -101,7 +101,8 @@ private:
 
 class SubstructureMatcher {
 public:
-    SubstructureMatcher(const RDKit::ROMol& query, bool use_chirality);
+    SubstructureMatcher(const RDKit::ROMol& query, bool use_chirality);  // copies the query
+    SubstructureMatcher(std::unique_ptr<RDKit::ROMol> query, bool use_chirality);
     SubstructureMatcher(const SubstructureMatcher&) = delete;
     SubstructureMatcher& operator=(const SubstructureMatcher&) = delete;
     ~SubstructureMatcher();
