@@ -3,14 +3,15 @@
 // molecule's screening data and its matching form, and answers exact, substructure and
 // similarity queries over a set of projects; a small scope reads only its own projects' data.
 //
-// Layout: each project's molecules sit in chunks of up to 2,048. Per molecule, about 870 bytes
+// Layout: each project's molecules sit in chunks of up to 2,048. Per molecule, about 880 bytes
 // of screening data: the substructure screen's bits, stored bit-sliced (one column per bit) so
 // that a query reads only the columns of its own bits: the RDKit pattern fingerprint (2,048
 // bits, read by SMARTS queries), 256 bits of elements and bonded element pairs (which SMARTS
 // queries can use), and our own path keys (2,048 bits, read by SMILES queries instead of the
 // pattern fingerprint, which costs more to compute for a query than the whole search;
 // path_keys.hpp); the Morgan fingerprint (2,048 bits) in popcount order, so a Tanimoto
-// threshold reads one contiguous run; and hashes of the exact-search keys. Then the molecule
+// threshold reads one contiguous run, with the popcounts of its 16 groups of 128 bits, which
+// bound a row's score from 16 bytes; and hashes of the exact-search keys. Then the molecule
 // ready for the substructure matcher (see MatchStore and substructure_matcher.hpp). Figures:
 // bench/RESULTS.md.
 //
