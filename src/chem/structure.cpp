@@ -205,6 +205,25 @@ std::optional<ChemError> check_text(
     return std::nullopt;
 }
 
+// A MOL record's atom line takes at least this many bytes (V3000: "M  V30 1 C 0 0 0 0"), so
+// only a longer record can hold too many atoms.
+constexpr std::size_t kMinAtomLineBytes = 16;
+
+// kTooLong when the parsed (not yet sanitized) molecule has more than max_atoms heavy atoms.
+std::optional<ChemError> check_atom_count(
+    const RDKit::ROMol& mol, std::size_t max_atoms, std::string_view what
+) {
+    const std::size_t atoms = mol.getNumHeavyAtoms();
+    if (atoms <= max_atoms) {
+        return std::nullopt;
+    }
+    return ChemError{
+        ChemError::kTooLong,
+        std::string(what) + " has " + std::to_string(atoms) + " heavy atoms, more than " +
+            std::to_string(max_atoms),
+        std::nullopt};
+}
+
 // Runs an RDKit parser and maps its ways of failing to ChemError.
 template <class Parse>
 Expected<std::unique_ptr<RDKit::RWMol>, ChemError> run_parser(
@@ -274,6 +293,22 @@ Expected<std::unique_ptr<RDKit::RWMol>, ChemError> parse_smiles_mol(
         return Unexpected(std::move(*error));
     }
     const std::string text(smiles);
+    // Every atom takes at least one character: only a longer SMILES can have too many.
+    if (text.size() > options.max_atoms) {
+        RDKit::SmilesParserParams unsanitized;
+        unsanitized.sanitize = false;
+        unsanitized.removeHs = false;
+        auto graph = run_parser(
+            [&text, &unsanitized] { return RDKit::SmilesToMol(text, unsanitized); },
+            "SMILES Parse Error: could not parse"
+        );
+        if (!graph) {
+            return graph;
+        }
+        if (auto error = check_atom_count(**graph, options.max_atoms, "SMILES")) {
+            return Unexpected(std::move(*error));
+        }
+    }
     RDKit::SmilesParserParams params;
     params.useLegacyStereo = stereo == StereoPerception::kLegacy;
     return run_parser(
@@ -305,6 +340,22 @@ Expected<Structure, ChemError> parse_molblock(
         return Unexpected(std::move(*error));
     }
     const std::string text(molblock);
+    if (text.size() > options.max_atoms * kMinAtomLineBytes) {
+        auto graph = run_parser(
+            [&text] {
+                const bool sanitize = false;
+                const bool remove_hs = false;
+                return RDKit::MolBlockToMol(text, sanitize, remove_hs);
+            },
+            "mol block could not be parsed"
+        );
+        if (!graph) {
+            return Unexpected(graph.error());
+        }
+        if (auto error = check_atom_count(**graph, options.max_atoms, "mol block")) {
+            return Unexpected(std::move(*error));
+        }
+    }
     return to_structure(
         run_parser([&text] { return RDKit::MolBlockToMol(text); }, "mol block could not be parsed")
     );

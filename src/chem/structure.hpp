@@ -31,9 +31,15 @@ constexpr std::size_t kDefaultMaxSmilesLength = 10'000;
 // One MOL/SDF record (V2000 or V3000); about 15,000 atoms' worth of text.
 constexpr std::size_t kDefaultMaxMolblockLength = 1'000'000;
 
+// A molecule with more heavy atoms is refused (kTooLong): RDKit's stereo perception, which
+// every parse runs, takes time that grows with the cube of a chain's length (1,000 carbon
+// atoms: under a second of CPU; 4,000: about a minute).
+constexpr std::size_t kDefaultMaxAtoms = 1'000;
+
 struct ParseOptions {
     std::size_t max_smiles_length = kDefaultMaxSmilesLength;
     std::size_t max_molblock_length = kDefaultMaxMolblockLength;
+    std::size_t max_atoms = kDefaultMaxAtoms;
 };
 
 class Structure {
@@ -82,7 +88,8 @@ private:
 
 // Parses and sanitizes a SMILES (CXSMILES extensions allowed; text after a space is read as a
 // name and ignored, as in RDKit). Refuses, before parsing: empty or blank input (kEmpty), more
-// than options.max_smiles_length bytes (kTooLong), control and non-ASCII bytes (kSyntax).
+// than options.max_smiles_length bytes (kTooLong), control and non-ASCII bytes (kSyntax); and
+// before sanitizing, more than options.max_atoms heavy atoms (kTooLong).
 [[nodiscard]] Expected<Structure, ChemError> parse_smiles(
     std::string_view smiles, const ParseOptions& options = {}
 );

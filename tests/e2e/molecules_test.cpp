@@ -227,6 +227,7 @@ TEST_P(Molecules, BadStructuresAre422NamingTheProblemAndStoreNothing) {
          {std::string(""),
           std::string("   "),
           std::string(20'000, 'C'),
+          std::string(4'000, 'C'),  // within the length limit, over the atom limit
           std::string("C\x01O"),
           std::string("CCO trailing words"),
           std::string("\xff\xfe\x00\x01", 4),

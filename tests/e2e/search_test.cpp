@@ -795,6 +795,7 @@ TEST_P(Search, EveryBadFieldIs422NamingIt) {
         {with(sub, "query", ""), "query"},
         {with(sub, "query", "  \t "), "query"},
         {with(sub, "query", std::string(4'097, 'C')), "query"},
+        {with(sub, "query", std::string(1'001, 'C')), "query"},  // over 1,000 heavy atoms
         {with(sub, "query", 42), "query"},
         {with(sub, "query", "C1CC"), "query"},             // SMILES syntax
         {with(sub, "query", "CC(C)(C)(C)(C)C"), "query"},  // valence
@@ -838,7 +839,20 @@ TEST_P(Search, EveryBadFieldIs422NamingIt) {
     // The edges of each range are accepted.
     const std::vector<nlohmann::json> good = {
         sub,
-        with(sub, "query", "  " + std::string(4'096, 'C') + "\n"),
+        // The longest query (4,096 characters once trimmed), within 1,000 heavy atoms.
+        with(
+            sub,
+            "query",
+            "  C" +
+                [] {
+                    std::string chain;
+                    for (int i = 0; i < 819; ++i) {
+                        chain += "[CH2]";
+                    }
+                    return chain;
+                }() +
+                "\n"
+        ),
         with(sub, "max_time_ms", 2'000),
         with(sub, "max_time_ms", 1),
         with(sub, "limit", 1),

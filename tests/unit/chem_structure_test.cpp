@@ -2,6 +2,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "chem/structure.hpp"
@@ -285,6 +286,43 @@ TEST(ChemParseErrors, LengthLimitIsConfigurable) {
     options.max_smiles_length = 3;
     EXPECT_TRUE(parse_smiles("CCO", options));
     const auto parsed = parse_smiles("CCCO", options);
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().kind, ChemError::kTooLong);
+}
+
+TEST(ChemParseErrors, TooManyAtomsAreRefusedBeforeSanitizing) {
+    ParseOptions options;
+    options.max_atoms = 40;
+    // Explicit hydrogens do not count; heavy atoms do.
+    EXPECT_TRUE(parse_smiles(std::string(40, 'C'), options));
+    EXPECT_TRUE(parse_smiles("[H]" + std::string(40, 'C') + "[H]", options));
+    const auto chain = parse_smiles(std::string(41, 'C'), options);
+    ASSERT_FALSE(chain);
+    EXPECT_EQ(chain.error().kind, ChemError::kTooLong);
+    EXPECT_NE(chain.error().message.find("41 heavy atoms, more than 40"), std::string::npos)
+        << chain.error().message;
+    // A syntax error in a long SMILES is still a syntax error.
+    EXPECT_EQ(parse_smiles("C1" + std::string(60, 'C'), options).error().kind, ChemError::kSyntax);
+
+    // The same limit for mol blocks: 41 carbons in a chain, as V2000.
+    std::string molblock = "\n  hand-written\n\n 41 40  0  0  0  0  0  0  0  0999 V2000\n";
+    for (int i = 0; i < 41; ++i) {
+        molblock += "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n";
+    }
+    for (int i = 1; i < 41; ++i) {
+        molblock += fmt::format("{:3}{:3}  1  0\n", i, i + 1);
+    }
+    molblock += "M  END\n";
+    const auto record = parse_molblock(molblock, options);
+    ASSERT_FALSE(record);
+    EXPECT_EQ(record.error().kind, ChemError::kTooLong);
+    options.max_atoms = 41;
+    EXPECT_TRUE(parse_molblock(molblock, options));
+}
+
+TEST(ChemParseErrors, TheDefaultAtomLimitRefusesAChainTooLongToPerceiveQuickly) {
+    // RDKit's stereo perception would spend about a minute on this one.
+    const auto parsed = parse_smiles(std::string(4'000, 'C'));
     ASSERT_FALSE(parsed);
     EXPECT_EQ(parsed.error().kind, ChemError::kTooLong);
 }
