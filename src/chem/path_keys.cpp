@@ -34,7 +34,7 @@ bool plain(const RDKit::Bond& bond) {
     }
 }
 
-// What a key hashes first, so that a path, a ring and a branch never share a hash.
+// What a key hashes first, so that a path, a ring and a branch of the same codes hash apart.
 enum class KeyKind : std::uint32_t { kPath = 1000, kRing, kBranch };
 
 std::uint32_t code(const RDKit::Atom& atom) {
@@ -47,7 +47,7 @@ std::uint32_t code(const RDKit::Bond& bond) {
 // Sets the keys of a molecule's plain atoms and bonds: every simple path of 1 to
 // kMaxPathBonds bonds, every ring of 3 to kMaxPathBonds + 1 atoms, every three bonds around an
 // atom. It walks its own copy of the plain part of the graph (codes and neighbour lists), which
-// is several times quicker than going through RDKit's for every step of every path.
+// is about twice as quick as going through RDKit's for every step of every path.
 class KeyWalk {
 public:
     explicit KeyWalk(const RDKit::ROMol& mol) {

@@ -13,7 +13,7 @@
 // every key the query has. The query's keys leave out query atoms and bonds (SMARTS) and bonds
 // other than single, double, triple or aromatic; a target with such an atom or bond gets every
 // key, since RDKit may match those more loosely. RDKit's own pattern fingerprint screens the
-// same way, but costs a query several times more (bench/RESULTS.md).
+// same way, but costs a query about twenty times more (bench/RESULTS.md).
 //
 // Thread-safety: pure functions.
 
