@@ -1246,14 +1246,21 @@ Expected<SearchResult, ChemError> SearchIndex::search_substructure(
             return;
         }
         auto matcher = borrow();
-        parts[i].examined = match_candidates(
-            *snap.work[i].chunk,
-            candidates[i],
-            *matcher,
-            snap.work[i].project,
-            deadline,
-            parts[i].hits
-        );
+        try {
+            parts[i].examined = match_candidates(
+                *snap.work[i].chunk,
+                candidates[i],
+                *matcher,
+                snap.work[i].project,
+                deadline,
+                parts[i].hits
+            );
+        } catch (...) {
+            // parallel_for goes on with the next items on this thread, which borrow again;
+            // the matcher starts afresh with each target.
+            give_back(std::move(matcher));
+            throw;
+        }
         give_back(std::move(matcher));
     };
     parallel_for(parallel ? pool_.get() : nullptr, helpers_, to_match.size(), match);
