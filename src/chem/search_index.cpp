@@ -441,7 +441,8 @@ struct Chunk {
     // A query reads only the columns of its own bits.
     Words screen;
     // Per screen bit, which words of its column are not zero (stride <= 32): a selective
-    // query rules out most of a chunk from these 9 KB before it reads any column.
+    // query rules out most of a chunk from these 17 KB before it reads any column. Empty
+    // when the chunk is one word wide: its columns are then their own summary.
     std::vector<std::uint32_t> summary;
     // Morgan fingerprints in ascending popcount order, kFingerprintWords words each, so a
     // threshold's popcount bounds select one contiguous range.
@@ -471,11 +472,13 @@ std::shared_ptr<const Chunk> build_chunk(std::vector<Row> rows) {
             }
         }
     }
-    chunk->summary.assign(kScreenBits, 0);
-    for (std::size_t bit = 0; bit < kScreenBits; ++bit) {
-        for (std::size_t word = 0; word < chunk->stride; ++word) {
-            if (chunk->screen[bit * chunk->stride + word] != 0) {
-                chunk->summary[bit] |= std::uint32_t{1} << word;
+    if (chunk->stride > 1) {
+        chunk->summary.assign(kScreenBits, 0);
+        for (std::size_t bit = 0; bit < kScreenBits; ++bit) {
+            for (std::size_t word = 0; word < chunk->stride; ++word) {
+                if (chunk->screen[bit * chunk->stride + word] != 0) {
+                    chunk->summary[bit] |= std::uint32_t{1} << word;
+                }
             }
         }
     }
@@ -641,7 +644,11 @@ std::vector<std::uint32_t> screen(const Chunk& chunk, const Clauses& clauses) {
     const std::uint32_t all_words =
         chunk.stride == 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << chunk.stride) - 1;
     for (std::uint32_t words =
-             narrow(all_words, clauses, [&chunk](std::size_t bit) { return chunk.summary[bit]; });
+             chunk.summary.empty()
+                 ? all_words
+                 : narrow(
+                       all_words, clauses, [&chunk](std::size_t bit) { return chunk.summary[bit]; }
+                   );
          words != 0;
          words &= words - 1) {
         const auto word = static_cast<std::size_t>(std::countr_zero(words));

@@ -38,8 +38,10 @@
 // A search reads an immutable snapshot of the projects in its scope, taken under a short lock,
 // so it never waits for a writer beyond that, and it sees each project as it was before or
 // after any one insert()/remove() call, never half-way. Writers are serialised among
-// themselves. One search spreads its work over the index's own thread pool (the calling thread
-// takes part), so several searches at once share the pool's threads.
+// themselves. A similarity search, and a substructure search with many candidates, spreads its
+// work over the index's own thread pool (the calling thread takes part), so several searches at
+// once share the pool's threads; a substructure search with few candidates stays on the calling
+// thread, since waking another costs more than it saves.
 //
 // Errors: a query that does not parse is an expected outcome, returned as ChemError (with
 // RDKit's message). std::bad_alloc and RDKit invariant violations (bugs) propagate as

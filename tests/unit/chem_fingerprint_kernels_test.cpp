@@ -16,7 +16,7 @@ using molvault::chem::group_counts;
 using molvault::chem::GroupCounts;
 using molvault::chem::kFingerprintWords;
 
-// Sparse random fingerprints, as Morgan fingerprints are (about 1 bit in 40), plus a full one.
+// Sparse random fingerprints, as Morgan fingerprints are (about 1 bit in 32), plus a full one.
 std::vector<std::uint64_t> fingerprints(std::size_t rows) {
     std::mt19937_64 random(42);
     std::vector<std::uint64_t> words(rows * kFingerprintWords);
